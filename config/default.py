@@ -1,0 +1,108 @@
+"""Embedded defaults: SQLite, local storage, in-process Redis stand-in, console mail.
+
+Every name here can be overridden by the file named in GALLERY_CONFIG, then by
+an environment variable with the GALLERY_ prefix, then by the mapping given to
+create_app().
+"""
+
+from datetime import timedelta
+
+ENV_NAME = "development"
+SITE_NAME = "Gallery"
+
+# Secrets: generated once into the instance folder in development; production
+# refuses to start without them (see production.example.py).
+SECRET_KEY = None
+SECURITY_PASSWORD_SALT = None
+
+# Database: None means instance/gallery.sqlite3.
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+# Redis: None means an in-process stand-in (fakeredis) for caches, counters
+# and rate limits.
+REDIS_URL = None
+REDIS_SOCKET_TIMEOUT = 0.25
+REDIS_BREAKER_SECONDS = 30
+
+# Storage: "local" (instance/media) or "qiniu".
+STORAGE_BACKEND = "local"
+MEDIA_ROOT = None  # default: <instance>/media
+MEDIA_URL = "/media/"
+QINIU_ACCESS_KEY = None
+QINIU_SECRET_KEY = None
+QINIU_BUCKET = None
+QINIU_DOMAIN = None  # CDN domain that serves the bucket, e.g. https://img.example.com
+QINIU_UP_HOST = None  # override the upload host (the tests' emulator)
+QINIU_RS_HOST = None  # override the management host
+QINIU_IMAGE_PROCESSING = False  # serve variants as imageView2 URLs
+QINIU_TIMEOUT = (3, 10)  # connect, read seconds
+QINIU_RETRIES = 2
+
+# Uploads
+MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+UPLOAD_MAX_PIXELS = 40_000_000
+UPLOAD_RATE_LIMIT = "30 per hour"
+COMMENT_RATE_LIMIT = "10 per minute"
+REPORT_RATE_LIMIT = "20 per hour"
+LOGIN_RATE_LIMIT = "10 per minute"
+RATELIMIT_HEADERS_ENABLED = True
+
+# Moderation
+PURGE_RETENTION_DAYS = 30
+
+# Feeds
+VIEW_DEDUP_SECONDS = 30 * 60
+VIEW_FLUSH_EVERY = 100
+PICKS_PER_DAY = 4
+HOT_GRAVITY = 1.8
+FEED_PAGE_CACHE_SECONDS = 30
+
+# Mail: Flask-Mailman's console backend prints mails (with confirmation links).
+MAIL_BACKEND = "console"
+MAIL_DEFAULT_SENDER = "Gallery <no-reply@gallery.local>"
+MAIL_SERVER = "localhost"
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+
+# Flask-Security-Too
+SECURITY_REGISTERABLE = True
+SECURITY_CONFIRMABLE = True
+SECURITY_RECOVERABLE = True
+SECURITY_CHANGEABLE = True
+SECURITY_TRACKABLE = True
+SECURITY_USERNAME_ENABLE = True
+SECURITY_USERNAME_REQUIRED = True
+SECURITY_LOGIN_WITHOUT_CONFIRMATION = True
+SECURITY_RETURN_GENERIC_RESPONSES = True
+SECURITY_PASSWORD_HASH = "argon2"
+SECURITY_LOGOUT_METHODS = ["POST"]
+SECURITY_POST_LOGIN_VIEW = "/"
+SECURITY_POST_LOGOUT_VIEW = "/"
+SECURITY_EMAIL_SENDER = MAIL_DEFAULT_SENDER
+SECURITY_EMAIL_SUBJECT_REGISTER = "Welcome to Gallery: confirm your e-mail"
+SECURITY_CONFIRM_EMAIL_WITHIN = timedelta(days=5)
+SECURITY_RESET_PASSWORD_WITHIN = timedelta(days=1)
+SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS = False
+SECURITY_URL_PREFIX = None
+SECURITY_SEND_PASSWORD_CHANGE_EMAIL = True
+PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SAMESITE = "Lax"
+
+# Flask-WTF
+WTF_CSRF_TIME_LIMIT = None
+
+# Bootstrap-Flask serves Bootstrap from its own static files (no CDN).
+BOOTSTRAP_SERVE_LOCAL = True
+
+# Flask-Babel
+BABEL_DEFAULT_LOCALE = "en"
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+
+# Flask-Caching: the backend is chosen in extensions from REDIS_URL.
+CACHE_DEFAULT_TIMEOUT = 300
+CACHE_KEY_PREFIX = "gallery:cache:"

@@ -1,0 +1,52 @@
+"""Operator commands: flask seed / roles / crawl / import / hot / picks / cache / purge."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from gallery import ROOT
+from gallery.extensions import db
+
+seed_cli = AppGroup("seed", help="Fill the site with demo data.")
+roles_cli = AppGroup("roles", help="Roles and their permissions.")
+
+
+@roles_cli.command("sync")
+def roles_sync() -> None:
+    """Create or update the roles of gallery.roles (idempotent)."""
+    from gallery.roles import sync_roles
+
+    changed = sync_roles()
+    db.session.commit()
+    click.echo(f"roles synced; changed: {', '.join(changed) or 'none'}")
+
+
+@seed_cli.command("demo")
+@click.option("--quiet", is_flag=True, help="Do not print the demo logins.")
+def seed_demo(quiet: bool) -> None:
+    """Demo users for every role, the CC0 photos in seeds/, and a few comments (idempotent)."""
+    from gallery.seeding import seed_demo_data
+
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("flask seed demo is refused under the production config.")
+    spec = json.loads((ROOT / "seeds" / "demo.json").read_text())
+    summary = seed_demo_data(spec, ROOT / "seeds" / "images", echo=click.echo)
+    if not quiet:
+        click.echo("\nDemo logins (development only):")
+        for user in spec["users"]:
+            note = "" if user.get("confirmed", True) else "  (unconfirmed)"
+            click.echo(
+                f"  {user['username']:<10} {user['email']:<26} "
+                f"{user['password']:<22} {', '.join(user['roles'])}{note}"
+            )
+    click.echo(summary)
+
+
+def init_app(app: Flask) -> None:
+    """Register every command group."""
+    for group in (seed_cli, roles_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,1 @@
+"""The Scrapy spider and its pipeline into the gallery."""

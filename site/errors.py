@@ -1,0 +1,154 @@
+"""Domain errors raised by services, and the one handler that renders them.
+
+Under /api (or when the client asks for JSON) an error is
+``{"error": code, "message": text}``; elsewhere it is an HTML page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class GalleryError(Exception):
+    """Base of every domain error: an HTTP status, a code and a message for a person."""
+
+    status = 400
+    code = "bad_request"
+    message: Any = _l("The request could not be understood.")
+
+    def __init__(self, message: Any = None, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(str(message or self.message))
+        if message is not None:
+            self.message = message
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+
+class BadRequest(GalleryError):
+    status, code = 400, "bad_request"
+
+
+class NotLoggedIn(GalleryError):
+    status, code = 401, "not_logged_in"
+    message = _l("Please log in first.")
+
+
+class Forbidden(GalleryError):
+    status, code = 403, "forbidden"
+    message = _l("You are not allowed to do that.")
+
+
+class NotConfirmed(Forbidden):
+    code = "not_confirmed"
+    message = _l(
+        "Please confirm your e-mail address first; "
+        "you can ask for a new confirmation mail at /confirm."
+    )
+
+
+class NotFound(GalleryError):
+    status, code = 404, "not_found"
+    message = _l("There is nothing here.")
+
+
+class Conflict(GalleryError):
+    status, code = 409, "conflict"
+    message = _l("That conflicts with what is already there.")
+
+
+class TooLarge(GalleryError):
+    status, code = 413, "too_large"
+    message = _l("The upload is too large.")
+
+
+class UploadRejected(GalleryError):
+    status, code = 415, "unsupported_image"
+    message = _l("That file is not a supported image (JPEG, PNG, GIF or WebP).")
+
+
+class StorageUnavailable(GalleryError):
+    status, code = 503, "storage_unavailable"
+    message = _l("Image storage is not answering; nothing was saved. Please try again.")
+
+
+HTTP_CODES = {
+    400: ("bad_request", _l("The request could not be understood.")),
+    401: ("not_logged_in", _l("Please log in first.")),
+    403: ("forbidden", _l("You are not allowed to do that.")),
+    404: ("not_found", _l("There is nothing here.")),
+    405: ("method_not_allowed", _l("That method is not allowed here.")),
+    409: ("conflict", _l("That conflicts with what is already there.")),
+    413: ("too_large", _l("The upload is too large.")),
+    415: ("unsupported_media_type", _l("That kind of content is not supported.")),
+    429: ("too_many_requests", _l("Too many requests; please slow down and try again later.")),
+    500: ("server_error", _l("Something went wrong on our side; it has been logged.")),
+    502: ("bad_gateway", _l("An upstream service failed; please try again.")),
+    503: ("unavailable", _l("The service is busy; please try again.")),
+}
+
+
+def wants_json() -> bool:
+    """JSON for the API and for clients that prefer it over HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def error_response(status: int, code: str, message: Any, **extra: Any) -> Any:
+    """Render one error as JSON or as the HTML page errors/<status>.html."""
+    if wants_json():
+        body = {"error": code, "message": str(message), **extra}
+        return jsonify(body), status
+    template = f"errors/{status}.html" if status in (403, 404, 413, 429, 500) else "errors/error.html"
+    return render_template(template, status=status, code=code, message=str(message)), status
+
+
+def handle_domain_error(error: GalleryError) -> Any:
+    return error_response(error.status, error.code, error.message, **error.extra)
+
+
+def handle_csrf_error(error: CSRFError) -> Any:
+    return error_response(
+        400,
+        "csrf_failed",
+        _l("The form's security token is missing or expired; reload the page and try again."),
+    )
+
+
+def handle_http_error(error: HTTPException) -> Any:
+    status = error.code or 500
+    code, default = HTTP_CODES.get(status, ("error", error.description))
+    message = default
+    if status == 429:
+        message = _l("Too many requests (limit: %(limit)s); please try again later.",
+                     limit=error.description)
+    elif status == 413:
+        limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        message = _l("The upload is larger than the limit of %(mb)s MB.", mb=limit_mb)
+    return error_response(status, code, message)
+
+
+def handle_server_error(error: Exception) -> Any:
+    from gallery.extensions import db
+
+    db.session.rollback()
+    current_app.logger.exception("Unhandled error: %s", error)
+    code, message = HTTP_CODES[500]
+    return error_response(500, code, message)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(GalleryError, handle_domain_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(500, handle_server_error)

@@ -1,0 +1,249 @@
+"""All tables: users and roles (Flask-Security-Too), images, comments, likes,
+picks, reports, the audit log and operation runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_security.models import fsqla_v3 as fsqla
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+
+from gallery.extensions import db
+
+fsqla.FsModels.set_db_info(db, user_table_name="user", role_table_name="role")
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC now: every timestamp in the database is UTC without tzinfo."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# Image.status values
+VISIBLE = "visible"
+HIDDEN = "hidden"
+PENDING = "pending"  # crawled, waiting for a moderator
+REJECTED = "rejected"  # crawled and turned down (purged later like hidden)
+IMAGE_STATUSES = (VISIBLE, HIDDEN, PENDING, REJECTED)
+
+# Image.source values
+SOURCE_UPLOAD = "upload"
+SOURCE_CRAWL = "crawl"
+SOURCE_SEED = "seed"
+SOURCE_IMPORT = "import"
+
+
+class Role(db.Model, fsqla.FsRoleMixin):
+    """A named set of permissions (see gallery.roles)."""
+
+    __tablename__ = "role"
+
+
+class User(db.Model, fsqla.FsUserMixin):
+    """A member account; Flask-Security-Too owns most of the columns."""
+
+    __tablename__ = "user"
+
+    created_at = synonym("create_datetime")
+    images: Mapped[list[Image]] = relationship(
+        back_populates="author", lazy="dynamic", foreign_keys="Image.user_id"
+    )
+
+    @property
+    def display_name(self) -> str:
+        return self.username or self.email.split("@", 1)[0]
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class Image(db.Model):
+    """One uploaded, crawled or seeded image and its stored variants."""
+
+    __tablename__ = "image"
+    __table_args__ = (
+        Index("ix_image_feed", "status", "created_at", "id"),
+        Index("ix_image_profile", "user_id", "status", "created_at", "id"),
+        Index("ix_image_user_sha", "user_id", "sha256"),
+        Index("ix_image_status_hidden", "status", "hidden_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=False)
+    caption: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default=VISIBLE)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    hidden_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    # stored content
+    storage_key: Mapped[str] = mapped_column(String(128), unique=True)
+    format: Mapped[str] = mapped_column(String(8))  # jpeg, png, gif, webp
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer, default=0)
+    placeholder: Mapped[str] = mapped_column(String(120), default="#cccccc")
+
+    # counters (views are buffered in Redis and flushed in batches)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    like_count: Mapped[int] = mapped_column(Integer, default=0)
+    shop_clicks: Mapped[int] = mapped_column(Integer, default=0)
+    hot_score: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+
+    # shop link ("buy it here")
+    shop_url: Mapped[str | None] = mapped_column(String(2048))
+    shop_title: Mapped[str | None] = mapped_column(String(200))
+
+    # provenance
+    source: Mapped[str] = mapped_column(String(16), default=SOURCE_UPLOAD)
+    source_url: Mapped[str | None] = mapped_column(String(2048))
+    source_url_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    source_page_url: Mapped[str | None] = mapped_column(String(2048))
+    licence: Mapped[str | None] = mapped_column(String(255))
+    credit: Mapped[str | None] = mapped_column(String(255))
+
+    author: Mapped[User] = relationship(back_populates="images", foreign_keys=[user_id])
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == VISIBLE
+
+    def __repr__(self) -> str:
+        return f"<Image {self.id} {self.status}>"
+
+
+class Comment(db.Model):
+    """A plain-text comment on an image."""
+
+    __tablename__ = "comment"
+    __table_args__ = (Index("ix_comment_image", "image_id", "status", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("image.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=VISIBLE)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    hidden_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    author: Mapped[User] = relationship()
+    image: Mapped[Image] = relationship()
+
+
+class Like(db.Model):
+    """One member likes one image (at most once)."""
+
+    __tablename__ = "like"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("image.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Pick(db.Model):
+    """An image picked for a date, scheduled by a moderator or chosen automatically."""
+
+    __tablename__ = "pick"
+    __table_args__ = (
+        UniqueConstraint("date", "image_id", name="uq_pick_date_image"),
+        Index("ix_pick_date", "date", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    image_id: Mapped[int] = mapped_column(ForeignKey("image.id", ondelete="CASCADE"))
+    scheduled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    image: Mapped[Image] = relationship()
+    scheduled_by: Mapped[User | None] = relationship()
+
+
+# Report.status values
+REPORT_OPEN = "open"
+REPORT_RESOLVED = "resolved"
+REPORT_DISMISSED = "dismissed"
+REPORT_REASONS = ("spam", "nudity", "violence", "harassment", "copyright", "other")
+
+
+class Report(db.Model):
+    """A member's report on an image or a comment; never hides anything by itself."""
+
+    __tablename__ = "report"
+    __table_args__ = (
+        UniqueConstraint("reporter_id", "target_type", "target_id", name="uq_report_once"),
+        Index("ix_report_target", "status", "target_type", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    target_type: Mapped[str] = mapped_column(String(16))  # image | comment
+    target_id: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    details: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=REPORT_OPEN)
+    resolution: Mapped[str | None] = mapped_column(String(255))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+
+class AuditLog(db.Model):
+    """Who did what to which target, when, with the state before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actor_name: Mapped[str] = mapped_column(String(255), default="")
+    origin: Mapped[str] = mapped_column(String(16), default="admin")  # admin|page|api|cli
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class OperationRun(db.Model):
+    """One run of an operator command (seed, crawl, import, purge) and its counts."""
+
+    __tablename__ = "operation_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)

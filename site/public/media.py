@@ -1,0 +1,1 @@
+"""Serving locally stored media in development."""

@@ -1,0 +1,1 @@
+"""POST /api/reports: members report images and comments."""

@@ -1,0 +1,1 @@
+"""The upload page and POST/DELETE /api/images."""

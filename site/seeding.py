@@ -1,0 +1,66 @@
+"""Idempotent demo data: users for every role, images from seeds/, comments."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask_security import hash_password
+from sqlalchemy import func, select
+
+from gallery.extensions import db, security
+from gallery.models import Comment, Image, User, utcnow
+from gallery.roles import sync_roles
+
+
+def ensure_user(spec: dict[str, Any]) -> User:
+    """Find or create one demo user with its roles."""
+    datastore = security.datastore
+    user = datastore.find_user(username=spec["username"])
+    if user is None:
+        user = datastore.create_user(
+            username=spec["username"],
+            email=spec["email"],
+            password=hash_password(spec["password"]),
+            confirmed_at=utcnow() if spec.get("confirmed", True) else None,
+        )
+    for role in spec["roles"]:
+        datastore.add_role_to_user(user, role)
+    return user
+
+
+def seed_demo_data(spec: dict[str, Any], images_dir: Path, echo: Callable[[str], None]) -> str:
+    """Create what is missing; return a one-line summary."""
+    sync_roles()
+    users = [ensure_user(u) for u in spec["users"]]
+    db.session.commit()
+    echo(f"users: {len(users)} ready")
+    imported = import_seed_images(images_dir, echo)
+    added = seed_comments(spec["comments"], users)
+    db.session.commit()
+    return f"seed done: {len(users)} users, {imported} new images, {added} new comments"
+
+
+def import_seed_images(images_dir: Path, echo: Callable[[str], None]) -> int:
+    """Import seeds/images/<username>/* through the bulk importer."""
+    from gallery.importer import import_tree
+
+    result = import_tree(images_dir, source="seed", publish=True, echo=echo)
+    return result.stored
+
+
+def seed_comments(bodies: list[str], users: list[User]) -> int:
+    """Give each seeded image a few comments, once."""
+    if db.session.scalar(select(func.count(Comment.id))):
+        return 0
+    rng = random.Random(42)
+    commenters = [u for u in users if u.confirmed_at is not None]
+    added = 0
+    for image in db.session.scalars(select(Image).order_by(Image.id)):
+        for body in rng.sample(bodies, k=rng.randint(1, 3)):
+            db.session.add(Comment(image=image, author=rng.choice(commenters), body=body))
+            image.comment_count += 1
+            added += 1
+    return added

@@ -1,0 +1,47 @@
+"""The app factory and the configuration order of DESIGN.md §4."""
+
+from __future__ import annotations
+
+import pytest
+
+from gallery import create_app
+
+
+def test_config_mapping_wins_over_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("GALLERY_SITE_NAME", "From env")
+    assert create_app().config["SITE_NAME"] == "From env"
+    assert create_app({"SITE_NAME": "From mapping"}).config["SITE_NAME"] == "From mapping"
+
+
+def test_config_file_then_environment(monkeypatch, tmp_path):
+    config_file = tmp_path / "site.py"
+    config_file.write_text('SITE_NAME = "From file"\nPICKS_PER_DAY = 9\n')
+    monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("GALLERY_CONFIG", str(config_file))
+    app = create_app()
+    assert app.config["SITE_NAME"] == "From file"
+    monkeypatch.setenv("GALLERY_PICKS_PER_DAY", "3")
+    assert create_app().config["PICKS_PER_DAY"] == 3
+
+
+def test_development_secret_is_generated_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path))
+    first = create_app().config["SECRET_KEY"]
+    assert first and len(first) > 20
+    assert create_app().config["SECRET_KEY"] == first
+    assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "SECURITY_PASSWORD_SALT"])
+def test_production_refuses_to_start_without_secrets(monkeypatch, tmp_path, missing):
+    monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path))
+    config = {"ENV_NAME": "production", "SECRET_KEY": "s", "SECURITY_PASSWORD_SALT": "t"}
+    config[missing] = None
+    with pytest.raises(RuntimeError, match=f"GALLERY_{missing}"):
+        create_app(config)
+
+
+def test_app_fixture_uses_testing_config(app):
+    assert app.testing
+    assert app.config["MAIL_BACKEND"] == "locmem"
