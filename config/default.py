@@ -89,6 +89,12 @@ SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS = False
 SECURITY_URL_PREFIX = None
 SECURITY_SEND_PASSWORD_CHANGE_EMAIL = True
 PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+# Accounts (site/accounts.py): the confirmation mail proves an address works,
+# so registration does not ask DNS (slow, and impossible offline).
+SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}
+# `next` and other redirects: local paths only; the regex also refuses
+# "//host", "/\\host" and scheme-relative tricks (tests/test_redirects.py).
+SECURITY_REDIRECT_VALIDATE_MODE = "regex"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_SAMESITE = "Lax"
