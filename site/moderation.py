@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
-from gallery.errors import BadRequest
+from gallery.errors import BadRequest, StorageUnavailable
 from gallery.extensions import db
 from gallery.models import (
     HIDDEN,
@@ -172,7 +172,12 @@ def purge_image(image: Image, actor: User | None, origin: str) -> None:
     before = image_state(image)
     comment_ids = _comment_ids_of(image_id)
     before["comments"] = len(comment_ids)
-    delete_image_files(image)
+    failed = delete_image_files(image)
+    if failed:
+        raise StorageUnavailable(
+            f"Could not delete {len(failed)} stored file(s) of image {image_id}; "
+            "nothing was purged. Try again when storage answers."
+        )
     report_filter = (Report.target_type == "image") & (Report.target_id == image_id)
     if comment_ids:
         report_filter = or_(

@@ -1,1 +1,56 @@
 """POST /api/reports: members report images and comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify, request
+from flask_security import current_user
+
+from gallery import reports
+from gallery.errors import BadRequest
+from gallery.extensions import db, limiter
+from gallery.public import api
+from gallery.roles import permission_required
+
+
+def _report_limit() -> str:
+    return current_app.config["REPORT_RATE_LIMIT"]
+
+
+def _reporter_key() -> str:
+    """Limit per member, not per address (anonymous requests are refused anyway)."""
+    if current_user.is_authenticated:
+        return f"reporter:{current_user.id}"
+    return f"addr:{request.remote_addr}"
+
+
+@api.post("/reports")
+@limiter.limit(_report_limit, key_func=_reporter_key)
+@permission_required("report")
+def create_report() -> Any:
+    """Body {"target": "image"|"comment", "id": n, "reason": "...", "details": "..."} → 201."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("Send a JSON object with target, id and reason.", code="bad_json")
+    details = body.get("details", "")
+    if not isinstance(details, str):
+        raise BadRequest("details must be text.", code="bad_details")
+    report = reports.create_report(
+        current_user, str(body.get("target", "")), body.get("id"), str(body.get("reason", "")),
+        details,
+    )
+    db.session.commit()
+    return jsonify(report_json(report)), 201
+
+
+def report_json(report: Any) -> dict[str, Any]:
+    """A report as the API shows it to its reporter."""
+    return {
+        "id": report.id,
+        "target": report.target_type,
+        "target_id": report.target_id,
+        "reason": report.reason,
+        "details": report.details,
+        "status": report.status,
+    }
