@@ -42,6 +42,9 @@ QINIU_RETRIES = 2
 # Uploads
 MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 UPLOAD_MAX_PIXELS = 40_000_000
+# -- uploads helper: animation limits (frames, and pixels over all frames)
+UPLOAD_MAX_FRAMES = 300
+UPLOAD_MAX_ANIMATION_PIXELS = 100_000_000
 UPLOAD_RATE_LIMIT = "30 per hour"
 COMMENT_RATE_LIMIT = "10 per minute"
 REPORT_RATE_LIMIT = "20 per hour"
@@ -95,6 +98,7 @@ SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}
 # `next` and other redirects: local paths only; the regex also refuses
 # "//host", "/\\host" and scheme-relative tricks (tests/test_redirects.py).
 SECURITY_REDIRECT_VALIDATE_MODE = "regex"
+SECURITY_USERNAME_MIN_LENGTH = 3  # "bob" is a fine name
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -112,3 +116,22 @@ LANGUAGES = {"en": "English", "zh": "简体中文"}
 # Flask-Caching: the backend is chosen in extensions from REDIS_URL.
 CACHE_DEFAULT_TIMEOUT = 300
 CACHE_KEY_PREFIX = "gallery:cache:"
+
+# Operations: the crawler and the bulk importer (README, "Operator's guide").
+# The crawler names itself honestly; set CRAWL_CONTACT_URL to a page that
+# says who runs it and how to ask it to stay away.
+CRAWL_BOT_NAME = None  # default: SITE_NAME without spaces + "Bot", e.g. GalleryBot
+CRAWL_CONTACT_URL = None
+CRAWL_USER = "crawler"  # the account crawled images are stored under
+CRAWL_MAX_PAGES = 50
+CRAWL_MAX_IMAGES = 200
+CRAWL_DOWNLOAD_DELAY = 2.0  # seconds between requests to one host (AutoThrottle raises it)
+CRAWL_MIN_DELAY = 0.5  # the lowest --delay allowed for public hosts
+CRAWL_CONCURRENCY_PER_HOST = 1  # 1 or 2
+CRAWL_MAX_PAGE_BYTES = 2 * 1024 * 1024  # one HTML page
+CRAWL_MAX_IMAGE_BYTES = 15 * 1024 * 1024  # one image (cut off while downloading)
+CRAWL_MAX_TOTAL_BYTES = 200 * 1024 * 1024  # the whole run
+CRAWL_TIME_LIMIT = 15 * 60  # seconds for the whole run
+CRAWL_REQUEST_TIMEOUT = 20  # seconds for one request
+CRAWL_MIN_IMAGE_SIZE = 200  # pixels: smaller images (icons, spacers) are skipped
+IMPORT_USER_EMAIL_DOMAIN = "users.gallery.invalid"  # e-mail of accounts made by flask import

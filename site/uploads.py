@@ -1,0 +1,205 @@
+"""The upload pipeline: check, normalise, store every variant, add the row; or nothing.
+
+`ingest()` is the one way an image enters the site (uploads, the crawler, the
+importer, seeding). It flushes but never commits: the caller commits. If the
+caller's transaction ends without a commit, the stored files are removed by
+the session hook below (or at once with `discard()`), so an upload ends as a
+row plus all its files, or as neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from gallery import imaging, signals
+from gallery.errors import Conflict, StorageUnavailable
+from gallery.extensions import db
+from gallery.models import HIDDEN, REJECTED, SOURCE_UPLOAD, VISIBLE, Image, User
+from gallery.storage import get_storage, variant_key, variant_keys
+
+log = logging.getLogger(__name__)
+
+PENDING_FILES = "gallery_uncommitted_files"
+
+
+@dataclass
+class IngestResult:
+    """The image row (new or the existing duplicate) and whether it was a duplicate."""
+
+    image: Image
+    duplicate: bool
+    stored_keys: list[str] = field(default_factory=list)
+
+
+def limits() -> imaging.Limits:
+    """The upload limits of the current app's config."""
+    config = current_app.config
+    return imaging.Limits(
+        max_bytes=int(config["MAX_CONTENT_LENGTH"]),
+        max_pixels=int(config["UPLOAD_MAX_PIXELS"]),
+        max_frames=int(config.get("UPLOAD_MAX_FRAMES", 300)),
+        max_animation_pixels=int(config.get("UPLOAD_MAX_ANIMATION_PIXELS", 100_000_000)),
+    )
+
+
+def new_storage_key() -> str:
+    """A generated, unguessable key prefix; never derived from the user's file name."""
+    token = uuid.uuid4().hex
+    return f"images/{token[:2]}/{token}"
+
+
+def find_duplicate(user: User, sha256: str, scope: str) -> Image | None:
+    """An existing image with the same normalised content (this user's, or anyone's)."""
+    query = select(Image).where(Image.sha256 == sha256)
+    if scope == "user":
+        query = query.where(Image.user_id == user.id)
+    return db.session.scalars(query.order_by(Image.id).limit(1)).first()
+
+
+def ingest(
+    user: User,
+    data: bytes,
+    *,
+    caption: str = "",
+    shop_url: str | None = None,
+    shop_title: str | None = None,
+    source: str = SOURCE_UPLOAD,
+    source_url: str | None = None,
+    source_page_url: str | None = None,
+    licence: str | None = None,
+    credit: str | None = None,
+    status: str = VISIBLE,
+    dedupe_scope: str = "user",
+) -> IngestResult:
+    """Validate by content, store every variant, add the row (flushed, not committed)."""
+    rendered = imaging.render(data, limits())
+    existing = find_duplicate(user, rendered.sha256, dedupe_scope)
+    if existing is not None:
+        if existing.status in (HIDDEN, REJECTED):
+            raise Conflict(
+                "This image was uploaded before and has been removed; it cannot be added again.",
+                code="removed_before",
+                image_id=existing.id,
+            )
+        return IngestResult(existing, duplicate=True)
+
+    storage_key = new_storage_key()
+    stored = store_files(storage_key, rendered)
+    image = Image(
+        author=user,
+        caption=(caption or "").strip()[:500],
+        status=status,
+        storage_key=storage_key,
+        format=rendered.format,
+        sha256=rendered.sha256,
+        width=rendered.width,
+        height=rendered.height,
+        byte_size=rendered.byte_size,
+        placeholder=rendered.placeholder,
+        shop_url=shop_url or None,
+        shop_title=(shop_title or "").strip()[:200] or None,
+        source=source,
+        source_url=source_url,
+        source_url_hash=hashlib.sha256(source_url.encode()).hexdigest() if source_url else None,
+        source_page_url=source_page_url,
+        licence=licence,
+        credit=credit,
+    )
+    session = db.session()
+    track_uncommitted(session, stored)
+    try:
+        session.add(image)
+        session.flush()
+    except Exception:
+        remove_files(stored)
+        untrack(session, stored)
+        raise
+    signals.image_changed.send(current_app._get_current_object(), image_id=image.id,  # type: ignore[attr-defined]
+                               reason="created")
+    return IngestResult(image, duplicate=False, stored_keys=stored)
+
+
+def store_files(storage_key: str, rendered: imaging.Rendered) -> list[str]:
+    """Put every variant; if one fails, remove the ones already put and raise 503."""
+    storage = get_storage()
+    stored: list[str] = []
+    try:
+        for variant in imaging.VARIANTS:
+            key = variant_key(storage_key, rendered.format, variant)
+            storage.put(key, rendered.files[variant], rendered.content_type)
+            stored.append(key)
+    except Exception as error:
+        remove_files(stored)
+        if isinstance(error, StorageUnavailable):
+            raise
+        log.exception("storing %s failed", storage_key)
+        raise StorageUnavailable(
+            "Image storage is not answering; nothing was saved. Please try again."
+        ) from error
+    return stored
+
+
+def remove_files(keys: list[str]) -> list[str]:
+    """Delete files best-effort; return the keys that could not be deleted (sweep finds them)."""
+    storage = get_storage()
+    failed = []
+    for key in keys:
+        try:
+            storage.delete(key)
+        except Exception:  # noqa: BLE001 - cleanup must not hide the original error
+            log.warning("could not delete stored file %s; `flask storage sweep` will", key)
+            failed.append(key)
+    return failed
+
+
+def discard(result: IngestResult) -> None:
+    """Undo the files of a fresh ingest whose transaction the caller will roll back."""
+    if result.duplicate or not result.stored_keys:
+        return
+    untrack(db.session(), result.stored_keys)
+    remove_files(result.stored_keys)
+    result.stored_keys = []
+
+
+def delete_image_files(image: Image) -> list[str]:
+    """Remove every stored variant of an image; returns the keys that failed."""
+    return remove_files(list(variant_keys(image).values()))
+
+
+# --- files of uncommitted rows are removed when their transaction ends without commit --------
+
+
+def track_uncommitted(session: Session, keys: list[str]) -> None:
+    pending: list[tuple[Any, str]] = session.info.setdefault(PENDING_FILES, [])
+    storage = get_storage()
+    pending.extend((storage, key) for key in keys)
+
+
+def untrack(session: Session, keys: list[str]) -> None:
+    pending = session.info.get(PENDING_FILES, [])
+    session.info[PENDING_FILES] = [item for item in pending if item[1] not in keys]
+
+
+@event.listens_for(Session, "after_commit")
+def _files_committed(session: Session) -> None:
+    session.info.pop(PENDING_FILES, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: Any) -> None:
+    """Rolled back or closed without commit: the rows are gone, so the files go too."""
+    if transaction.parent is not None or not session.info.get(PENDING_FILES):
+        return
+    for storage, key in session.info.pop(PENDING_FILES):
+        try:
+            storage.delete(key)
+        except Exception:  # noqa: BLE001
+            log.warning("could not delete orphan %s; `flask storage sweep` will", key)
