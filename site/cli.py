@@ -48,5 +48,7 @@ def seed_demo(quiet: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    for group in (seed_cli, roles_cli):
+    from gallery.cli_feeds import GROUPS as feeds_groups
+
+    for group in (seed_cli, roles_cli, *feeds_groups):
         app.cli.add_command(group)

@@ -1,1 +1,136 @@
 """The public JSON API of DESIGN.md §5 (feeds, cards, comments, likes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app, jsonify, request
+from flask_security import current_user
+from sqlalchemy import select
+
+from gallery import feeds, interactions
+from gallery.cards import cards, comment_json
+from gallery.errors import BadRequest, NotFound
+from gallery.extensions import db, limiter
+from gallery.models import User
+from gallery.pagecache import visitor_cached
+from gallery.public import api
+from gallery.roles import can
+from gallery.roles.access import check
+
+
+@api.record_once
+def _setup(state: Any) -> None:
+    feeds.init_app(state.app)
+
+
+def page_json(page: feeds.Page) -> dict[str, Any]:
+    return {"items": cards(page.images), "next_cursor": page.next_cursor}
+
+
+def find_user(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise NotFound("There is no such member.")
+    return user
+
+
+def parse_date(value: str | None) -> dt.date:
+    """YYYY-MM-DD, today (UTC) when empty; anything else is a 400."""
+    if not value:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise BadRequest("date must look like 2026-11-27.", code="bad_date") from error
+
+
+def image_for_viewer(image_id: int) -> Any:
+    """A public image; moderators also see hidden ones."""
+    return interactions.visible_image(image_id, include_hidden=can("image-hide"))
+
+
+@api.get("/images")
+@visitor_cached()
+def latest() -> Any:
+    limit = feeds.parse_limit(request.args.get("limit"))
+    return jsonify(page_json(feeds.latest_page(request.args.get("cursor"), limit)))
+
+
+@api.get("/users/<username>/images")
+@visitor_cached()
+def profile(username: str) -> Any:
+    limit = feeds.parse_limit(request.args.get("limit"))
+    user = find_user(username)
+    return jsonify(page_json(feeds.profile_page(user, request.args.get("cursor"), limit)))
+
+
+@api.get("/hot")
+@visitor_cached()
+def hot() -> Any:
+    limit = feeds.parse_limit(request.args.get("limit"))
+    return jsonify({"items": cards(feeds.hot_images(limit))})
+
+
+@api.get("/picks")
+@visitor_cached()
+def picks() -> Any:
+    date = parse_date(request.args.get("date"))
+    images = feeds.picks_for(date)
+    db.session.commit()  # automatic picks chosen just now are recorded
+    return jsonify({"date": date.isoformat(), "items": cards(images)})
+
+
+@api.get("/images/<int:image_id>")
+@visitor_cached()
+def image_card(image_id: int) -> Any:
+    return jsonify(cards([image_for_viewer(image_id)])[0])
+
+
+@api.get("/images/<int:image_id>/comments")
+@visitor_cached()
+def comments(image_id: int) -> Any:
+    limit = feeds.parse_limit(request.args.get("limit"))
+    image = image_for_viewer(image_id)
+    page = interactions.comments_page(image, request.args.get("cursor"), limit)
+    return jsonify({"items": [comment_json(c) for c in page], "next_cursor": page.next_cursor})
+
+
+def comment_limit() -> str:
+    return current_app.config["COMMENT_RATE_LIMIT"]
+
+
+def per_user() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"ip:{request.remote_addr}"
+
+
+@api.post("/images/<int:image_id>/comments")
+@limiter.limit(comment_limit, key_func=per_user, deduct_when=lambda r: r.status_code == 201)
+def add_comment(image_id: int) -> Any:
+    check("comment-create")
+    image = interactions.visible_image(image_id)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise BadRequest('Send JSON like {"body": "…"}.', code="bad_comment")
+    comment = interactions.create_comment(current_user, image, payload.get("body"))
+    db.session.commit()
+    return jsonify(comment_json(comment)), 201
+
+
+@api.post("/images/<int:image_id>/like")
+def like(image_id: int) -> Any:
+    check("like")
+    result = interactions.like(current_user, interactions.visible_image(image_id))
+    db.session.commit()
+    return jsonify(result)
+
+
+@api.delete("/images/<int:image_id>/like")
+def unlike(image_id: int) -> Any:
+    check("like")
+    result = interactions.unlike(current_user, interactions.visible_image(image_id))
+    db.session.commit()
+    return jsonify(result)

@@ -1,0 +1,125 @@
+"""Cards: images (and their comments) as the JSON of DESIGN.md §5, hydrated in a
+constant number of statements whatever the page size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import joinedload
+
+from gallery.extensions import db
+from gallery.models import VISIBLE, Comment, Image, User
+from gallery.templating import iso_utc
+
+LATEST_COMMENTS = 3
+
+
+def author_json(user: User | None) -> dict[str, Any]:
+    """{"username", "url"} of a user (a purged account shows as an empty name)."""
+    username = user.username if user is not None else ""
+    return {"username": username, "url": f"/u/{username}"}
+
+
+def comment_json(comment: Comment) -> dict[str, Any]:
+    """One comment: {"id", "body", "author", "created_at"}; the body stays plain text."""
+    return {
+        "id": comment.id,
+        "body": comment.body,
+        "author": author_json(comment.author),
+        "created_at": iso_utc(comment.created_at),
+    }
+
+
+def _variant_urls(image: Image) -> dict[str, str]:
+    try:
+        from gallery.storage import variant_urls
+    except ImportError:  # the storage module lands with the uploads work
+        base = f"/media/{image.storage_key}"
+        return {"thumb": f"{base}/thumb", "medium": f"{base}/medium", "original": base}
+    return variant_urls(image)
+
+
+def card(image: Image, comments: Sequence[Comment] | None = None) -> dict[str, Any]:
+    """One image as a card; `comments` are its latest ones, newest first (loaded if None)."""
+    if comments is None:
+        comments = latest_comments([image.id]).get(image.id, [])
+    urls = _variant_urls(image)
+    shop = None
+    if image.shop_url:
+        shop = {"title": image.shop_title or image.shop_url, "url": f"/go/{image.id}"}
+    return {
+        "id": image.id,
+        "url": f"/images/{image.id}",
+        "thumb_url": urls["thumb"],
+        "medium_url": urls["medium"],
+        "original_url": urls["original"],
+        "width": image.width,
+        "height": image.height,
+        "placeholder": image.placeholder,
+        "caption": image.caption,
+        "author": author_json(image.author),
+        "created_at": iso_utc(image.created_at),
+        "views": image.views,
+        "comment_count": image.comment_count,
+        "like_count": image.like_count,
+        "comments": [comment_json(comment) for comment in comments],
+        "shop": shop,
+    }
+
+
+def cards(images: Iterable[Image]) -> list[dict[str, Any]]:
+    """Cards for a page of images: at most one statement for the authors not loaded
+    yet and one for the latest comments (with their authors) of every image."""
+    images = list(images)
+    if not images:
+        return []
+    load_authors(images)
+    comments = latest_comments([image.id for image in images])
+    return [card(image, comments.get(image.id, [])) for image in images]
+
+
+def load_authors(images: Sequence[Image]) -> None:
+    """Put every missing author into the session in one statement, so that
+    `image.author` (a many-to-one by primary key) is read from the identity map."""
+    missing = {image.user_id for image in images if "author" in inspect(image).unloaded}
+    if missing:
+        db.session.scalars(select(User).where(User.id.in_(missing))).all()
+
+
+def latest_comments(
+    image_ids: Sequence[int], per_image: int = LATEST_COMMENTS
+) -> dict[int, list[Comment]]:
+    """The latest visible comments of each image, newest first, in one statement."""
+    if not image_ids:
+        return {}
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=Comment.image_id, order_by=(Comment.created_at.desc(), Comment.id.desc())
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(Comment.id.label("id"), rank)
+        .where(Comment.image_id.in_(image_ids), Comment.status == VISIBLE)
+        .subquery()
+    )
+    statement = (
+        select(Comment)
+        .join(ranked, ranked.c.id == Comment.id)
+        .where(ranked.c.rank <= per_image)
+        .options(joinedload(Comment.author))
+        .order_by(Comment.image_id, Comment.created_at.desc(), Comment.id.desc())
+    )
+    found: dict[int, list[Comment]] = defaultdict(list)
+    for comment in db.session.scalars(statement):
+        found[comment.image_id].append(comment)
+    return found
+
+
+def with_authors(statement: Any) -> Any:
+    """Add the author to an image query (one statement for a whole page)."""
+    return statement.options(joinedload(Image.author))

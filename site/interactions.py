@@ -1,0 +1,118 @@
+"""Comments and likes: the services the image page and the JSON API both call.
+Callers check permissions and commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from gallery.errors import BadRequest, NotFound
+from gallery.extensions import db
+from gallery.models import VISIBLE, Comment, Image, Like, User, utcnow
+from gallery.signals import image_changed
+
+COMMENT_MAX = 1000
+
+
+def visible_image(image_id: int, *, include_hidden: bool = False) -> Image:
+    """The image, or NotFound when it does not exist or is not public."""
+    image = db.session.get(Image, image_id)
+    if image is None or (image.status != VISIBLE and not include_hidden):
+        raise NotFound("There is no such image.")
+    return image
+
+
+def clean_body(body: Any) -> str:
+    """A comment body: text, 1–1000 characters once trimmed (kept as plain text)."""
+    if not isinstance(body, str):
+        raise BadRequest("A comment needs a text body.", code="bad_comment")
+    body = body.strip()
+    if not body:
+        raise BadRequest("A comment cannot be empty.", code="bad_comment")
+    if len(body) > COMMENT_MAX:
+        raise BadRequest(
+            f"A comment can be at most {COMMENT_MAX} characters long (this one has {len(body)}).",
+            code="bad_comment",
+        )
+    return body
+
+
+def create_comment(user: User, image: Image, body: Any) -> Comment:
+    """Add a comment to a visible image and count it; the caller commits."""
+    if image.status != VISIBLE:
+        raise NotFound("There is no such image.")
+    comment = Comment(
+        image_id=image.id, user_id=user.id, body=clean_body(body), created_at=utcnow()
+    )
+    comment.author = user
+    db.session.add(comment)
+    _adjust(image, comment_count=1)
+    return comment
+
+
+def like(user: User, image: Image) -> dict[str, Any]:
+    """Like a visible image (liking twice changes nothing): {"liked", "like_count"}."""
+    if image.status != VISIBLE:
+        raise NotFound("There is no such image.")
+    exists = db.session.scalar(
+        select(Like.user_id).where(Like.user_id == user.id, Like.image_id == image.id)
+    )
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(Like(user_id=user.id, image_id=image.id, created_at=utcnow()))
+        except IntegrityError:  # a concurrent request liked it first
+            pass
+        else:
+            _adjust(image, like_count=1)
+    return {"liked": True, "like_count": image.like_count}
+
+
+def unlike(user: User, image: Image) -> dict[str, Any]:
+    """Take a like back (no like: nothing changes): {"liked": false, "like_count"}."""
+    if image.status != VISIBLE:
+        raise NotFound("There is no such image.")
+    removed = db.session.execute(
+        delete(Like).where(Like.user_id == user.id, Like.image_id == image.id)
+    ).rowcount
+    if removed:
+        _adjust(image, like_count=-1)
+    return {"liked": False, "like_count": image.like_count}
+
+
+def has_liked(user: Any, image: Image) -> bool:
+    """Whether the (possibly anonymous) user likes the image."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        db.session.scalar(
+            select(Like.user_id).where(Like.user_id == user.id, Like.image_id == image.id)
+        )
+        is not None
+    )
+
+
+def _adjust(image: Image, **deltas: int) -> None:
+    """Change counters in SQL (no lost updates), reload them, re-rank the image."""
+    column = Image.__table__.c
+    values = {name: getattr(column, name) + delta for name, delta in deltas.items()}
+    db.session.execute(update(Image.__table__).where(column.id == image.id).values(**values))
+    db.session.refresh(image, list(deltas))
+    image_changed.send(current_app._get_current_object(), image_id=image.id, reason="interaction")
+
+
+def comments_page(image: Image, cursor: str | None, limit: int) -> Any:
+    """Visible comments of an image, oldest first, keyset-paged (gallery.feeds.Page)."""
+    from sqlalchemy.orm import joinedload
+
+    from gallery.feeds import page_of
+
+    statement = (
+        select(Comment)
+        .where(Comment.image_id == image.id, Comment.status == VISIBLE)
+        .options(joinedload(Comment.author))
+    )
+    return page_of(statement, cursor, limit, Comment)

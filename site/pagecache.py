@@ -1,0 +1,92 @@
+"""Whole-response caching for visitors (no session cookie): pages and API JSON are
+stored in Redis under the cache generation, so uploads and moderation drop them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Response, current_app, make_response, request, session
+
+from gallery import cache
+
+F = TypeVar("F", bound=Callable[..., Any])
+HEADER = "X-Gallery-Cache"
+
+
+class Uncacheable(Exception):  # noqa: N818 - a signal, not an error
+    """Carries a response that must not be stored (not 200, or it touched the session)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("uncacheable")
+        self.response = response
+
+
+def is_visitor() -> bool:
+    """No session and no remember cookie: the response cannot depend on who asks."""
+    config = current_app.config
+    names = (
+        config.get("SESSION_COOKIE_NAME", "session"),
+        config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+    )
+    return not any(name in request.cookies for name in names)
+
+
+def page_key() -> str:
+    """Path, every query parameter (sorted) and the UI language, under the generation."""
+    from gallery.i18n import select_locale
+
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)))
+    return cache.key("page", request.path, query, select_locale() or "")
+
+
+def visitor_cached(ttl: int | None = None) -> Callable[[F], F]:
+    """Serve GET requests of visitors from the cache (FEED_PAGE_CACHE_SECONDS by default).
+
+    A response is stored only when it is a 200 that did not write to the session
+    (so no CSRF token, flash or login state was put on it); members always get
+    a freshly rendered page. Without Redis every request is rendered.
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if request.method != "GET" or not is_visitor() or not cache.redis_available():
+                return view(*args, **kwargs)
+            seconds = ttl or int(current_app.config.get("FEED_PAGE_CACHE_SECONDS", 30))
+            rendered: list[Response] = []
+
+            def render() -> tuple[bytes, str]:
+                response = make_response(view(*args, **kwargs))
+                rendered.append(response)
+                if response.status_code != 200 or session.modified or response.direct_passthrough:
+                    raise Uncacheable(response)
+                return response.get_data(), response.mimetype
+
+            try:
+                body, mimetype = cache.remember(page_key(), render, seconds)
+            except Uncacheable as skipped:
+                return skipped.response
+            response = rendered[0] if rendered else Response(body, mimetype=mimetype)
+            response.headers[HEADER] = "miss" if rendered else "hit"
+            response.vary.update(("Cookie", "Accept-Language"))
+            return response
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+WARM_PATHS = ("/api/hot", "/api/picks", "/api/images", "/", "/hot", "/picks")
+
+
+def warm_caches(paths: tuple[str, ...] = WARM_PATHS) -> list[str]:
+    """Request the busiest visitor URLs once so their caches are filled (flask cache warm)."""
+    client = current_app.test_client()
+    lines = []
+    for path in paths:
+        if current_app.url_map.bind("localhost").test(path, "GET"):
+            response = client.get(path)
+            lines.append(f"{path}: {response.status_code} {response.headers.get(HEADER, '-')}")
+    return lines

@@ -1,0 +1,190 @@
+"""Daily picks: moderators schedule, remove and reorder them; when nothing is
+scheduled for today the top hot images of the last 24 hours are picked automatically.
+Positions start at 1. Callers commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from gallery import cache
+from gallery.errors import BadRequest, Conflict
+from gallery.extensions import db
+from gallery.models import VISIBLE, Image, Pick, User, utcnow
+from gallery.signals import picks_changed
+
+
+def today() -> dt.date:
+    return utcnow().date()
+
+
+def pick_state(pick: Pick) -> dict[str, Any]:
+    return {
+        "date": pick.date.isoformat(),
+        "image_id": pick.image_id,
+        "position": pick.position,
+        "automatic": pick.automatic,
+    }
+
+
+def picks_of(date: dt.date) -> list[Pick]:
+    """Every pick row of a date in position order (hidden images included)."""
+    return list(
+        db.session.scalars(select(Pick).where(Pick.date == date).order_by(Pick.position, Pick.id))
+    )
+
+
+def _renumber(picks: list[Pick]) -> None:
+    for number, pick in enumerate(picks, start=1):
+        pick.position = number
+
+
+def _changed(date: dt.date) -> None:
+    db.session.flush()
+    picks_changed.send(current_app._get_current_object(), date=date)
+
+
+def _audit(
+    actor: User | None, origin: str, action: str, pick: Pick, before: Any, after: Any
+) -> None:
+    from gallery.moderation import audit
+
+    audit(actor, origin, action, "pick", pick.id, before, after)
+
+
+def schedule_pick(
+    date: dt.date,
+    image: Image,
+    actor: User | None,
+    position: int | None = None,
+    origin: str = "admin",
+) -> Pick:
+    """Pick an image for a date (at `position`, else last); scheduled picks replace
+    the automatic ones of that date."""
+    if image.status != VISIBLE:
+        raise BadRequest("Only a visible image can be picked.", code="not_visible")
+    current = picks_of(date)
+    if any(pick.image_id == image.id and not pick.automatic for pick in current):
+        raise Conflict(f"Image {image.id} is already picked for {date.isoformat()}.")
+    automatic = [pick for pick in current if pick.automatic]
+    for pick in automatic:
+        db.session.delete(pick)
+    current = [pick for pick in current if not pick.automatic]
+    db.session.flush()
+    pick = Pick(
+        date=date,
+        image_id=image.id,
+        automatic=False,
+        created_at=utcnow(),
+        scheduled_by_id=actor.id if actor is not None else None,
+    )
+    index = len(current) if position is None else max(0, min(len(current), position - 1))
+    current.insert(index, pick)
+    _renumber(current)
+    db.session.add(pick)
+    db.session.flush()
+    _audit(actor, origin, "pick.schedule", pick, None, pick_state(pick))
+    _changed(date)
+    return pick
+
+
+def remove_pick(pick: Pick, actor: User | None, origin: str = "admin") -> None:
+    """Take a pick off its date and close the gap."""
+    date, before = pick.date, pick_state(pick)
+    _audit(actor, origin, "pick.remove", pick, before, None)
+    db.session.delete(pick)
+    db.session.flush()
+    _renumber(picks_of(date))
+    _changed(date)
+
+
+def move_pick(pick: Pick, position: int, actor: User | None, origin: str = "admin") -> Pick:
+    """Move a pick to `position` (1 = first) within its date."""
+    before = pick_state(pick)
+    others = [other for other in picks_of(pick.date) if other.id != pick.id]
+    others.insert(max(0, min(len(others), position - 1)), pick)
+    _renumber(others)
+    _audit(actor, origin, "pick.move", pick, before, pick_state(pick))
+    _changed(pick.date)
+    return pick
+
+
+def automatic_candidates(count: int, now: dt.datetime | None = None) -> list[Image]:
+    """The top hot images of the last 24 hours, topped up with the hottest older ones."""
+    from gallery.feeds import hot_ids, images_by_ids
+
+    now = now or utcnow()
+    ranked = images_by_ids(hot_ids())
+    since = now - dt.timedelta(hours=24)
+    recent = [image for image in ranked if since <= image.created_at <= now]
+    if len(recent) < count:
+        recent_db = db.session.scalars(
+            select(Image)
+            .where(Image.status == VISIBLE, Image.created_at >= since, Image.created_at <= now)
+            .order_by(Image.hot_score.desc(), Image.id.desc())
+            .limit(count)
+        ).all()
+        recent += [image for image in recent_db if image not in recent]
+    older = [image for image in ranked if image not in recent and image.created_at <= now]
+    return (recent + older)[:count]
+
+
+def ensure_automatic_picks(date: dt.date, now: dt.datetime | None = None) -> list[Pick]:
+    """When nothing is picked for `date`, record the automatic picks; returns the new rows."""
+    exists = db.session.scalar(select(func.count(Pick.id)).where(Pick.date == date))
+    if exists:
+        return []
+    count = int(current_app.config.get("PICKS_PER_DAY", 4))
+    created = []
+    try:
+        with db.session.begin_nested():
+            for position, image in enumerate(automatic_candidates(count, now), start=1):
+                pick = Pick(
+                    date=date,
+                    image_id=image.id,
+                    position=position,
+                    automatic=True,
+                    created_at=utcnow(),
+                )
+                db.session.add(pick)
+                created.append(pick)
+    except IntegrityError:  # another worker recorded them first
+        return []
+    if created:
+        _changed(date)
+    return created
+
+
+def pick_ids(date: dt.date) -> list[int]:
+    """Image ids picked for a date, choosing today's automatically when none are."""
+    if date == today():
+        ensure_automatic_picks(date)
+    return list(
+        db.session.scalars(
+            select(Pick.image_id).where(Pick.date == date).order_by(Pick.position, Pick.id)
+        )
+    )
+
+
+def picks_for(date: dt.date) -> list[Image]:
+    """The visible picked images of a date (an id list cached, hydrated per call)."""
+    from gallery.feeds import images_by_ids
+
+    ttl = int(current_app.config.get("PICKS_CACHE_SECONDS", 300))
+    return images_by_ids(
+        cache.remember(cache.key("picks", date.isoformat()), lambda: pick_ids(date), ttl)
+    )
+
+
+def clear_automatic(date: dt.date) -> int:
+    """Forget a date's automatic picks (they are chosen again on the next visit)."""
+    removed = db.session.execute(
+        delete(Pick).where(Pick.date == date, Pick.automatic.is_(True))
+    ).rowcount
+    if removed:
+        _changed(date)
+    return removed

@@ -1,0 +1,139 @@
+"""View counting: once per visitor per image per VIEW_DEDUP_SECONDS, bots not counted,
+buffered in Redis and flushed to the database in batches."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import uuid
+from typing import Any
+
+from flask import Request, current_app
+from flask_security import current_user
+from sqlalchemy import bindparam, select, update
+
+from gallery import cache
+from gallery.extensions import db, redis_store
+from gallery.hot import PENDING_VIEWS_KEY, HotEntry, born_of, bump_hot, points_of
+from gallery.models import Image
+
+SEEN_PREFIX = "gallery:views:seen:"
+TOTAL_KEY = "gallery:views:pending-total"
+TIMER_KEY = "gallery:views:flush-timer"
+BOT_PATTERN = re.compile(
+    r"bot\b|bot/|spider|crawl|slurp|facebookexternalhit|bingpreview|embedly|headless|"
+    r"python-requests|python-urllib|curl/|wget/|httpclient|go-http-client|okhttp|"
+    r"lighthouse|pingdom|uptime|monitor|preview|scrapy",
+    re.IGNORECASE,
+)
+
+
+def is_bot(user_agent: str | None) -> bool:
+    """Known crawlers, scripts and monitors (and an empty user agent) are not counted."""
+    return not user_agent or bool(BOT_PATTERN.search(user_agent))
+
+
+def visitor_key(request: Request) -> str:
+    """The member's id, or a keyed hash of IP and user agent (no raw IP is stored)."""
+    if current_user and current_user.is_authenticated:
+        return f"u{current_user.id}"
+    secret = current_app.config["SECRET_KEY"].encode()
+    material = f"{request.remote_addr}|{request.user_agent.string}".encode()
+    return "v" + hmac.new(secret, material, hashlib.sha256).hexdigest()[:24]
+
+
+def record_view(image: Image, request: Request) -> bool:
+    """Count one view of `image` unless this visitor was counted in the last 30 minutes
+    or is a bot; True when it counted. Without Redis nothing is counted."""
+    if is_bot(request.user_agent.string):
+        return False
+    config = current_app.config
+    seen_key = f"{SEEN_PREFIX}{image.id}:{visitor_key(request)}"
+    dedup_seconds = int(config.get("VIEW_DEDUP_SECONDS", 1800))
+
+    def count() -> int | None:
+        client = redis_store.client
+        if not client.set(seen_key, b"1", nx=True, ex=dedup_seconds):
+            return None
+        pipe = client.pipeline(transaction=False)
+        pipe.hincrby(PENDING_VIEWS_KEY, image.id, 1)
+        pipe.incr(TOTAL_KEY)
+        pipe.set(TIMER_KEY, b"1", nx=True, ex=int(config.get("VIEW_FLUSH_SECONDS", 60)))
+        _, total, timer_started = pipe.execute()
+        return -1 if timer_started else int(total)
+
+    total = cache.guarded(count, None)
+    if total is None:
+        return False
+    bump_hot(image.id, 1.0, image.created_at)
+    # -1: the flush timer had run out (VIEW_FLUSH_SECONDS since it was last set).
+    if total == -1 or total >= int(config.get("VIEW_FLUSH_EVERY", 100)):
+        flush_views()
+    return True
+
+
+def flush_views() -> int:
+    """Move buffered views into Image.views in one batch; returns the views written.
+
+    The pending hash is renamed first, so views counted meanwhile go to a new one;
+    if the database write fails the batch is added back.
+    """
+    client = redis_store.client
+    batch_key = f"{PENDING_VIEWS_KEY}:flushing:{uuid.uuid4().hex}"
+
+    def take() -> dict[int, int]:
+        try:
+            client.rename(PENDING_VIEWS_KEY, batch_key)
+        except Exception as error:  # noqa: BLE001 - "no such key": nothing to flush
+            if "no such key" in str(error).lower():
+                return {}
+            raise
+        client.set(TOTAL_KEY, 0)
+        return {int(k): int(v) for k, v in client.hgetall(batch_key).items()}
+
+    counts = cache.guarded(take, {})
+    if not counts:
+        return 0
+    try:
+        write_views(counts)
+    except Exception:
+        pipe = client.pipeline(transaction=False)
+        for image_id, views in counts.items():
+            pipe.hincrby(PENDING_VIEWS_KEY, image_id, views)
+        cache.guarded(pipe.execute, None)
+        raise
+    cache.guarded(lambda: client.delete(batch_key), None)
+    return sum(counts.values())
+
+
+def write_views(counts: dict[int, int]) -> None:
+    """Add the counts and refresh hot_score, in a transaction of its own."""
+    table = Image.__table__
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(views=table.c.views + bindparam("b_views")),
+            [{"b_id": k, "b_views": v} for k, v in counts.items()],
+        )
+        rows = connection.execute(
+            select(
+                table.c.id,
+                table.c.views,
+                table.c.comment_count,
+                table.c.like_count,
+                table.c.created_at,
+            ).where(table.c.id.in_(list(counts)))
+        ).all()
+        scores: list[dict[str, Any]] = []
+        for image_id, views, comments, likes, created_at in rows:
+            entry = HotEntry(points_of(views, comments, likes), born_of(created_at))
+            scores.append({"b_id": image_id, "b_score": entry.score})
+        if scores:
+            connection.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(hot_score=bindparam("b_score")),
+                scores,
+            )
