@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
@@ -304,3 +305,59 @@ def purge_expired(now: dt.datetime | None = None, actor: User | None = None,
     for comment in comments:
         purge_comment(comment, actor, origin)
     return len(images) + len(comments)
+
+
+def edit_image(image: Image, actor: User | None, origin: str, *, caption: str,
+               shop_url: str | None, shop_title: str | None) -> bool:
+    """Change the caption and shop link (http or https only); False when nothing changed."""
+    shop_url = (shop_url or "").strip() or None
+    if shop_url is not None and not is_web_url(shop_url):
+        raise BadRequest("A shop link must be an http:// or https:// address.", code="bad_shop_url")
+    before = image_state(image)
+    image.caption = (caption or "").strip()[:500]
+    image.shop_url = shop_url
+    image.shop_title = (shop_title or "").strip()[:200] or None
+    after = image_state(image)
+    if after == before:
+        return False
+    audit(actor, origin, "image.edit", "image", image.id, before, after)
+    db.session.flush()
+    _changed(image.id, "edit")
+    return True
+
+
+def is_web_url(value: str) -> bool:
+    """True for an absolute http(s) URL with a host."""
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
+
+
+# --- accounts ---------------------------------------------------------------
+
+
+def user_state(user: User) -> dict[str, Any]:
+    """An account's access-relevant state for the audit log."""
+    return {"active": user.active, "roles": sorted(role.name for role in user.roles)}
+
+
+def set_user_active(user: User, active: bool, actor: User | None, origin: str) -> bool:
+    """Deactivate (their session ends at the next request, login refused) or reactivate."""
+    if actor is not None and user.id == actor.id and not active:
+        raise BadRequest("You cannot deactivate your own account.", code="self_deactivate")
+    if user.active == active:
+        return False
+    before = user_state(user)
+    user.active = active
+    action = "user.reactivate" if active else "user.deactivate"
+    audit(actor, origin, action, "user", user.id, before, user_state(user))
+    return True
+
+
+def set_user_roles(user: User, roles: list[Any], actor: User | None, origin: str) -> bool:
+    """Replace an account's roles; False when they were already these."""
+    before = user_state(user)
+    if sorted(role.name for role in roles) == before["roles"]:
+        return False
+    user.roles = list(roles)
+    audit(actor, origin, "user.roles", "user", user.id, before, user_state(user))
+    return True

@@ -5,11 +5,12 @@ A report never hides anything by itself. Callers commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from gallery import moderation
 from gallery.errors import BadRequest, Conflict, NotFound
@@ -176,6 +177,7 @@ class TargetGroup:
     last_at: Any
     reasons: dict[str, int]
     target: Image | Comment | None = None
+    reports: list[Report] = field(default_factory=list)
 
 
 def grouped(status: str = REPORT_OPEN, limit: int = 100) -> list[TargetGroup]:
@@ -205,14 +207,20 @@ def grouped(status: str = REPORT_OPEN, limit: int = 100) -> list[TargetGroup]:
         )
         for target_id, reason, n in reason_rows:
             groups[(kind, target_id)].reasons[reason] = n
+        for report in db.session.scalars(
+            select(Report).options(joinedload(Report.reporter))
+            .where(Report.status == status, Report.target_type == kind, Report.target_id.in_(ids))
+            .order_by(Report.id)
+        ):
+            groups[(kind, report.target_id)].reports.append(report)
     return list(groups.values())
 
 
-def open_count() -> int:
-    """How many targets have open reports (for the dashboard)."""
+def target_count(status: str = REPORT_OPEN) -> int:
+    """How many targets have reports in `status` (open ones for the dashboard)."""
     return db.session.scalar(
         select(func.count()).select_from(
-            select(Report.target_type, Report.target_id).where(Report.status == REPORT_OPEN)
+            select(Report.target_type, Report.target_id).where(Report.status == status)
             .group_by(Report.target_type, Report.target_id).subquery()
         )
     ) or 0

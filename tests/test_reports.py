@@ -144,13 +144,13 @@ def test_resolve_by_hiding_then_reopen(app, image) -> None:
     assert image.status == HIDDEN
     assert {first.status, second.status} == {REPORT_RESOLVED}
     assert first.resolution == "hidden: nsfw" and first.resolved_by_id == mod.id
-    assert reports.grouped() == [] and reports.open_count() == 0
+    assert reports.grouped() == [] and reports.target_count() == 0
     assert len(reports.grouped(REPORT_RESOLVED)) == 1
 
     assert reports.reopen_target("image", image.id, mod, "admin") == 2
     db.session.commit()
     assert first.status == REPORT_OPEN and first.resolved_by_id is None
-    assert reports.open_count() == 1
+    assert reports.target_count() == 1
     actions = [e.action for e in db.session.scalars(select(AuditLog).order_by(AuditLog.id))]
     assert actions == ["report.resolve", "report.resolve", "image.hide",
                        "report.reopen", "report.reopen"]

@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_admin import Admin, AdminIndexView, expose
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
 
-from gallery.roles import AdminAccessMixin
-
-
-class DashboardView(AdminAccessMixin, AdminIndexView):
-    """The admin index."""
-
-    @expose("/")
-    def index(self):  # type: ignore[no-untyped-def]
-        return self.render("admin/dashboard.html")
+from gallery.extensions import db
 
 
 def init_app(app: Flask) -> None:
-    """Create this app's Admin and add the views."""
-    admin = Admin(app, name="Gallery admin", index_view=DashboardView(url="/admin"))
+    """Create this app's Admin and add the views (never a module-level Admin)."""
+    from gallery.admin.views.audit import AuditView
+    from gallery.admin.views.comments import CommentView
+    from gallery.admin.views.dashboard import DashboardView
+    from gallery.admin.views.images import ImageView, QueueView
+    from gallery.admin.views.operations import OperationsView
+    from gallery.admin.views.picks import PicksView
+    from gallery.admin.views.reports import ReportsView
+    from gallery.admin.views.users import UserView
+    from gallery.models import AuditLog, Comment, Image, User
+
+    # Flask-Admin 2.2 ships only a Bootstrap 4 theme; our base template gives it the
+    # site's navbar and user menu so the panel looks like the rest of the site.
+    theme = Bootstrap4Theme(base_template="admin/gallery_base.html", fluid=True)
+    admin = Admin(app, name="Gallery admin", theme=theme,
+                  index_view=DashboardView(name="Dashboard", url="/admin"))
+    session = db  # Flask-Admin 2.2 takes the Flask-SQLAlchemy object
+    admin.add_view(ReportsView(name="Reports", endpoint="reports"))
+    admin.add_view(ImageView(Image, session, name="Images", endpoint="image"))
+    admin.add_view(QueueView(Image, session, name="Queue", endpoint="queue", url="queue"))
+    admin.add_view(CommentView(Comment, session, name="Comments", endpoint="comment"))
+    admin.add_view(PicksView(name="Picks", endpoint="picks"))
+    admin.add_view(UserView(User, session, name="Users", endpoint="user"))
+    admin.add_view(AuditView(AuditLog, session, name="Audit log", endpoint="audit"))
+    admin.add_view(OperationsView(name="Operations", endpoint="operations"))
     app.extensions["gallery_admin"] = admin

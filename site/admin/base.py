@@ -1,0 +1,94 @@
+"""Shared pieces of the admin views: the secured model view, per-action permissions,
+and the small helpers every view uses to call the moderation services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flask import flash, redirect, request
+from flask_admin import BaseView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.form import SecureForm
+from flask_security import current_user
+from sqlalchemy import select
+
+from gallery.errors import Forbidden
+from gallery.extensions import db
+from gallery.roles import AdminAccessMixin, can
+from gallery.urls import safe_next
+
+ORIGIN = "admin"
+
+
+def actor() -> Any:
+    """The staff member acting (the real User row behind the current_user proxy)."""
+    return current_user._get_current_object()
+
+
+def require(permission: str) -> None:
+    """Refuse with 403 unless the current user holds `permission`."""
+    if not can(permission):
+        raise Forbidden(f"You do not have permission to do that ({permission}).")
+
+
+def rows(model: Any, ids: Sequence[Any]) -> list[Any]:
+    """The rows of `model` with these ids (ids from a form: strings), in id order."""
+    keys = [int(i) for i in ids if str(i).isdigit()]
+    if not keys:
+        return []
+    return list(db.session.scalars(select(model).where(model.id.in_(keys)).order_by(model.id)))
+
+
+def apply_to(model: Any, ids: Sequence[Any], service: Callable[..., Any], done: str) -> int:
+    """Run `service(row, actor, "admin")` on each row, commit once, flash how many changed."""
+    changed = 0
+    for row in rows(model, ids):
+        result = service(row, actor(), ORIGIN)
+        changed += 1 if result is None or result is True else 0
+    db.session.commit()
+    flash(f"{done}: {changed} of {len(ids)}.", "success" if changed else "warning")
+    return changed
+
+
+def thumb_url(image: Any) -> str:
+    """The thumb variant's URL, or "" when storage cannot say (a list must still render)."""
+    from gallery.storage import variant_urls
+
+    try:
+        return variant_urls(image)["thumb"]
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def back(default: str) -> Any:
+    """Redirect to the form's `next` (local paths only) or to `default`."""
+    return redirect(safe_next(request.form.get("next") or request.args.get("next"), default))
+
+
+class StaffView(AdminAccessMixin, BaseView):
+    """A custom admin page behind the access mixin."""
+
+
+class SecureModelView(AdminAccessMixin, ModelView):
+    """A model view with CSRF on every form and a permission per bulk action."""
+
+    form_base_class = SecureForm
+    can_create = False
+    can_delete = False
+    can_export = False
+    page_size = 50
+    #: action name → permission it needs (besides the view's own)
+    action_permissions: dict[str, str] = {}
+
+    def is_action_allowed(self, name: str) -> bool:
+        permission = self.action_permissions.get(name)
+        return super().is_action_allowed(name) and (permission is None or can(permission))
+
+    @expose("/action/", methods=("POST",))
+    def action_view(self) -> Any:
+        """Refuse an action the user may not run with 403 instead of a silent redirect."""
+        name = request.form.get("action", "")
+        if name in self.action_permissions:
+            require(self.action_permissions[name])
+        return super().action_view()

@@ -1,0 +1,105 @@
+"""Dashboard figures: per-day counts from the database and the geometry of their SVG charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from gallery.extensions import db
+from gallery.models import PENDING, Comment, Image, Like, User, utcnow
+
+DAYS = 30
+WIDTH, HEIGHT, PAD = 600, 140, 22
+
+
+def per_day(
+    column: Any, days: int = DAYS, today: dt.date | None = None
+) -> list[tuple[dt.date, int]]:
+    """Rows per UTC day of `column` (a DateTime column) for the last `days` days, gaps as 0."""
+    today = today or utcnow().date()
+    start = today - dt.timedelta(days=days - 1)
+    day = func.date(column)
+    found = {
+        str(value)[:10]: n
+        for value, n in db.session.execute(
+            select(day, func.count()).where(column >= dt.datetime.combine(start, dt.time()))
+            .group_by(day)
+        )
+    }
+    return [(start + dt.timedelta(days=i), found.get((start + dt.timedelta(days=i)).isoformat(), 0))
+            for i in range(days)]
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    date: dt.date
+    value: int
+
+
+@dataclass
+class Chart:
+    """A bar chart laid out for inline SVG (the template only draws what is here)."""
+
+    title: str
+    bars: list[Bar]
+    total: int
+    peak: int
+    width: int = WIDTH
+    height: int = HEIGHT
+    pad: int = PAD
+
+    @property
+    def first(self) -> dt.date:
+        return self.bars[0].date
+
+    @property
+    def last(self) -> dt.date:
+        return self.bars[-1].date
+
+
+def chart(title: str, series: list[tuple[dt.date, int]]) -> Chart:
+    """Scale a day series into bars that fill WIDTH × HEIGHT with room for labels."""
+    peak = max((n for _, n in series), default=0)
+    inner_h = HEIGHT - 2 * PAD
+    step = (WIDTH - 2 * PAD) / max(len(series), 1)
+    bars = []
+    for i, (date, n) in enumerate(series):
+        h = inner_h * n / peak if peak else 0
+        bars.append(Bar(x=round(PAD + i * step + 1, 1), y=round(PAD + inner_h - h, 1),
+                        width=round(max(step - 2, 1), 1), height=round(h, 1), date=date, value=n))
+    return Chart(title=title, bars=bars, total=sum(n for _, n in series), peak=peak)
+
+
+def charts(today: dt.date | None = None) -> list[Chart]:
+    """The four 30-day charts of the dashboard."""
+    return [
+        chart("Uploads", per_day(Image.created_at, today=today)),
+        chart("Comments", per_day(Comment.created_at, today=today)),
+        chart("Sign-ups", per_day(User.create_datetime, today=today)),
+        chart("Likes", per_day(Like.created_at, today=today)),
+    ]
+
+
+def storage_used() -> int:
+    """Bytes of every stored image (byte_size sums the variants the uploads service stored)."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(Image.byte_size), 0))) or 0)
+
+
+def pending_count() -> int:
+    return db.session.scalar(select(func.count(Image.id)).where(Image.status == PENDING)) or 0
+
+
+def human_bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"

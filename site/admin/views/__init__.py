@@ -1,0 +1,1 @@
+"""The admin views, one module per concern."""

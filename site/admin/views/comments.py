@@ -1,0 +1,56 @@
+"""Comments: filters and search; bulk Hide, Restore and Purge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import FilterEqual
+from markupsafe import Markup
+
+from gallery import moderation
+from gallery.admin.base import SecureModelView, apply_to
+from gallery.models import HIDDEN, VISIBLE, Comment
+
+
+def image_link(view: Any, context: Any, comment: Comment, name: str) -> Markup:
+    return Markup('<a href="/images/{0}">#{0}</a>').format(comment.image_id)
+
+
+def short_body(view: Any, context: Any, comment: Comment, name: str) -> str:
+    """The first 160 characters (plain text: the list escapes it)."""
+    return comment.body if len(comment.body) <= 160 else comment.body[:157] + "…"
+
+
+class CommentView(SecureModelView):
+    """Every comment; moderators hide, restore and purge them in bulk."""
+
+    required_permission = "comment-hide"
+    action_permissions = {"hide": "comment-hide", "restore": "comment-hide",
+                          "purge": "image-delete"}
+    can_view_details = True
+    column_list = ("id", "body", "author.username", "image_id", "status", "created_at")
+    column_labels = {"author.username": "Author", "image_id": "Image"}
+    column_sortable_list = ("id", "created_at", "status")
+    column_default_sort = ("created_at", True)
+    column_searchable_list = ("body", "author.username")
+    column_filters = (
+        FilterEqual(Comment.status, "Status", options=[(VISIBLE, VISIBLE), (HIDDEN, HIDDEN)]),
+        "author.username",
+        FilterEqual(Comment.image_id, "Image id"),
+        "created_at",
+    )
+    column_formatters = {"image_id": image_link, "body": short_body}
+
+    @action("hide", "Hide")
+    def action_hide(self, ids: list[str]) -> None:
+        apply_to(Comment, ids, moderation.hide_comment, "Hidden")
+
+    @action("restore", "Restore")
+    def action_restore(self, ids: list[str]) -> None:
+        apply_to(Comment, ids, moderation.restore_comment, "Restored")
+
+    @action("purge", "Purge now",
+            "Purge the selected comments for good? They cannot be restored.")
+    def action_purge(self, ids: list[str]) -> None:
+        apply_to(Comment, ids, moderation.purge_comment, "Purged")

@@ -1,0 +1,48 @@
+"""The admin index: 30-day charts, open reports, the pending queue, storage, hot and picks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_admin import AdminIndexView, expose
+
+from gallery import reports
+from gallery.admin import stats
+from gallery.models import utcnow
+from gallery.roles import AdminAccessMixin
+
+
+def _hot_top() -> list[Any]:
+    try:
+        from gallery import feeds
+    except ImportError:
+        return []
+    return list(feeds.hot_images(10))
+
+
+def _todays_picks() -> list[Any]:
+    try:
+        from gallery import feeds
+    except ImportError:
+        return []
+    return list(feeds.picks_for(utcnow().date()))
+
+
+class DashboardView(AdminAccessMixin, AdminIndexView):
+    """Every staff member sees the dashboard."""
+
+    required_permission = "admin-access"
+
+    @expose("/")
+    def index(self) -> Any:
+        used = stats.storage_used()
+        return self.render(
+            "admin/dashboard.html",
+            charts=stats.charts(),
+            open_reports=reports.target_count(),
+            pending=stats.pending_count(),
+            storage_used=used,
+            storage_human=stats.human_bytes(used),
+            hot=_hot_top(),
+            picks=_todays_picks(),
+        )

@@ -1,0 +1,139 @@
+"""Images: list with thumbnails, filters and search; Hide/Restore/Purge/Pick; the crawl queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, url_for
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
+from markupsafe import Markup, escape
+from sqlalchemy import exists, select
+from wtforms import StringField
+from wtforms.validators import Length, Optional, ValidationError
+
+from gallery import moderation
+from gallery.admin.base import ORIGIN, SecureModelView, actor, apply_to, thumb_url
+from gallery.extensions import db
+from gallery.models import IMAGE_STATUSES, PENDING, Image, Report
+
+SOURCES = (("upload", "upload"), ("crawl", "crawl"), ("seed", "seed"), ("import", "import"))
+
+
+class HasReportsFilter(BaseSQLAFilter):
+    """Images with (yes) or without (no) open or closed reports."""
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        reported = exists(
+            select(Report.id).where(Report.target_type == "image", Report.target_id == Image.id)
+        )
+        return query.filter(reported if value == "1" else ~reported)
+
+    def operation(self) -> str:
+        return "is"
+
+
+def thumbnail(view: Any, context: Any, image: Image, name: str) -> Markup:
+    """An <img> of the thumb variant, linking to the public image page."""
+    src = thumb_url(image)
+    if not src:
+        return Markup("")
+    return Markup('<a href="{}"><img class="thumb" src="{}" alt="" loading="lazy"></a>').format(
+        f"/images/{image.id}", src)
+
+
+def status_badge(view: Any, context: Any, image: Image, name: str) -> Markup:
+    colour = {"visible": "success", "hidden": "secondary", "pending": "warning",
+              "rejected": "danger"}.get(image.status, "light")
+    return Markup('<span class="badge badge-{}">{}</span>').format(colour, escape(image.status))
+
+
+def shop_url_check(form: Any, field: Any) -> None:
+    if field.data and not moderation.is_web_url(field.data.strip()):
+        raise ValidationError("A shop link must be an http:// or https:// address.")
+
+
+class ImageView(SecureModelView):
+    """Every image; moderators hide, restore, purge and pick from here."""
+
+    required_permission = "image-hide"
+    action_permissions = {
+        "hide": "image-hide", "restore": "image-hide", "purge": "image-delete",
+        "pick": "pick-schedule", "approve": "image-hide", "reject": "image-hide",
+    }
+    can_edit = True
+    can_view_details = True
+    column_list = ("thumb", "id", "caption", "author.username", "status", "source",
+                   "created_at", "views", "like_count", "comment_count", "hot_score")
+    column_labels = {"thumb": "", "author.username": "Author", "like_count": "Likes",
+                     "comment_count": "Comments", "hot_score": "Hot"}
+    column_sortable_list = ("id", "created_at", "views", "hot_score", "like_count",
+                            "comment_count", "status", ("author.username", "author.username"))
+    column_default_sort = ("created_at", True)
+    column_searchable_list = ("caption", "author.username")
+    column_filters = (
+        FilterEqual(Image.status, "Status", options=[(s, s) for s in IMAGE_STATUSES]),
+        FilterEqual(Image.source, "Source", options=SOURCES),
+        "author.username",
+        "created_at",
+        HasReportsFilter(Image.id, "Has reports", options=[("1", "yes"), ("0", "no")]),
+    )
+    column_formatters = {"thumb": thumbnail, "status": status_badge,
+                         "hot_score": lambda v, c, m, n: f"{m.hot_score:.2f}"}
+    column_details_exclude_list = ("author",)
+    form_columns = ("caption", "shop_title", "shop_url")
+    form_extra_fields = {
+        "shop_url": StringField("Shop link", validators=[Optional(), Length(max=2048),
+                                                         shop_url_check]),
+    }
+    form_args = {"caption": {"validators": [Length(max=500)]},
+                 "shop_title": {"validators": [Optional(), Length(max=200)]}}
+
+    def update_model(self, form: Any, model: Image) -> bool:
+        """Edits go through the moderation service (validation, audit, cache drop)."""
+        moderation.edit_image(model, actor(), ORIGIN, caption=form.caption.data or "",
+                              shop_url=form.shop_url.data, shop_title=form.shop_title.data)
+        db.session.commit()
+        return True
+
+    @action("hide", "Hide")
+    def action_hide(self, ids: list[str]) -> None:
+        apply_to(Image, ids, moderation.hide_image, "Hidden")
+
+    @action("restore", "Restore")
+    def action_restore(self, ids: list[str]) -> None:
+        apply_to(Image, ids, moderation.restore_image, "Restored")
+
+    @action("purge", "Purge now",
+            "Purge the selected images for good? Their files, comments and likes are deleted "
+            "and cannot be restored.")
+    def action_purge(self, ids: list[str]) -> None:
+        apply_to(Image, ids, moderation.purge_image, "Purged")
+
+    @action("pick", "Pick for a date…")
+    def action_pick(self, ids: list[str]) -> Any:
+        return redirect(url_for("picks.index", add=",".join(ids)))
+
+    @action("approve", "Approve")
+    def action_approve(self, ids: list[str]) -> None:
+        apply_to(Image, ids, moderation.approve_image, "Approved")
+
+    @action("reject", "Reject")
+    def action_reject(self, ids: list[str]) -> None:
+        apply_to(Image, ids, moderation.reject_image, "Rejected")
+
+
+class QueueView(ImageView):
+    """Crawled images waiting for a moderator: Approve or Reject."""
+
+    column_default_sort = ("created_at", False)
+    column_list = ("thumb", "id", "caption", "author.username", "source", "created_at")
+
+    def get_query(self) -> Any:
+        return super().get_query().filter(Image.status == PENDING)
+
+    def get_count_query(self) -> Any:
+        return super().get_count_query().filter(Image.status == PENDING)
+
+    def is_action_allowed(self, name: str) -> bool:
+        return name in ("approve", "reject", "hide", "purge") and super().is_action_allowed(name)

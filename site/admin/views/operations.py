@@ -1,0 +1,104 @@
+"""Operations for operators: caches, hot ranking, view counters, automatic picks, past runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash, url_for
+from flask_admin import expose
+from sqlalchemy import select
+
+from gallery import moderation
+from gallery.admin.base import ORIGIN, StaffView, actor, back, require
+from gallery.errors import NotFound
+from gallery.extensions import db
+from gallery.models import OperationRun, utcnow
+
+RECENT_RUNS = 15
+
+
+def clear_caches() -> str:
+    from gallery import cache
+
+    return f"cleared {cache.clear()} cache entries"
+
+
+def warm_caches() -> str:
+    """Fill the caches the home page reads first: latest feed, hot list, today's picks."""
+    from gallery import feeds
+
+    if hasattr(feeds, "warm"):
+        return f"warmed: {feeds.warm()}"
+    latest = feeds.latest_page(None)
+    hot = feeds.hot_images()
+    picks = feeds.picks_for(utcnow().date())
+    return f"warmed latest ({len(latest.items)}), hot ({len(hot)}), picks ({len(picks)})"
+
+
+def rebuild_hot() -> str:
+    from gallery import hot
+
+    return f"hot ranking rebuilt from {hot.rebuild_hot()} images"
+
+
+def flush_views() -> str:
+    from gallery import views_count
+
+    return f"flushed views of {views_count.flush_views()} images"
+
+
+def run_automatic_picks() -> str:
+    from gallery import picks
+
+    result = picks.ensure_automatic_picks(utcnow().date())
+    return f"automatic picks for today: {len(result) if hasattr(result, '__len__') else result}"
+
+
+@dataclass(frozen=True)
+class Operation:
+    label: str
+    help: str
+    permission: str
+    run: Callable[[], str]
+
+
+OPERATIONS: dict[str, Operation] = {
+    "clear-caches": Operation("Clear caches", "Drop every cached feed, card and page.",
+                              "cache-manage", clear_caches),
+    "warm-caches": Operation("Warm caches", "Fill the latest feed, hot list and today's picks.",
+                             "cache-manage", warm_caches),
+    "rebuild-hot": Operation("Rebuild hot ranking", "Recompute every hot score from the counters.",
+                             "cache-manage", rebuild_hot),
+    "flush-views": Operation("Flush view counters", "Write buffered views from Redis to the "
+                             "database now.", "cache-manage", flush_views),
+    "run-picks": Operation("Run automatic picks", "Fill today's picks where moderators left "
+                           "free places.", "cache-manage", run_automatic_picks),
+}
+
+
+class OperationsView(StaffView):
+    """Buttons for the operator commands and the record of past crawl/seed/import runs."""
+
+    required_permission = "cache-manage"
+
+    @expose("/")
+    def index(self) -> Any:
+        runs = db.session.scalars(
+            select(OperationRun).order_by(OperationRun.started_at.desc(), OperationRun.id.desc())
+            .limit(RECENT_RUNS)
+        ).all()
+        return self.render("admin/operations.html", operations=OPERATIONS, runs=runs)
+
+    @expose("/run/<name>", methods=("POST",))
+    def run(self, name: str) -> Any:
+        operation = OPERATIONS.get(name)
+        if operation is None:
+            raise NotFound(f"There is no operation {name!r}.")
+        require(operation.permission)
+        outcome = operation.run()
+        moderation.audit(actor(), ORIGIN, f"ops.{name}", "site", None, None, {"result": outcome})
+        db.session.commit()
+        flash(f"{operation.label}: {outcome}.", "success")
+        return back(url_for(".index"))

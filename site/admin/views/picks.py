@@ -1,0 +1,111 @@
+"""Picks: dates with their scheduled and automatic picks; add, reorder and remove.
+
+The rules (positions, caches, automatic picks) live in gallery.picks; this view
+only parses the forms and calls it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import groupby
+from typing import Any
+
+from flask import flash, request, url_for
+from flask_admin import expose
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from gallery.admin.base import StaffView, actor, back, rows, thumb_url
+from gallery.errors import BadRequest, NotFound
+from gallery.extensions import db
+from gallery.models import Image, Pick, utcnow
+
+DAYS_BEFORE = 7
+DAYS_AFTER = 14
+
+
+def parse_date(value: str | None, default: dt.date | None = None) -> dt.date:
+    """YYYY-MM-DD from a form or query string, BadRequest otherwise."""
+    if not value and default is not None:
+        return default
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        raise BadRequest("Give the date as YYYY-MM-DD.") from None
+
+
+def calendar(start: dt.date, end: dt.date) -> list[tuple[dt.date, list[Pick]]]:
+    """Every date from start to end with its picks in order (empty dates included)."""
+    picks = db.session.scalars(
+        select(Pick).where(Pick.date >= start, Pick.date <= end)
+        .options(joinedload(Pick.image).joinedload(Image.author), joinedload(Pick.scheduled_by))
+        .order_by(Pick.date, Pick.position, Pick.id)
+    ).all()
+    by_date = {date: list(items) for date, items in groupby(picks, key=lambda p: p.date)}
+    days = (end - start).days + 1
+    return [(start + dt.timedelta(days=i), by_date.get(start + dt.timedelta(days=i), []))
+            for i in range(days)]
+
+
+def _pick(pick_id: str | None) -> Pick:
+    pick = db.session.get(Pick, int(pick_id)) if (pick_id or "").isdigit() else None
+    if pick is None:
+        raise NotFound("That pick no longer exists.")
+    return pick
+
+
+class PicksView(StaffView):
+    """A calendar-like list of dates; moderators schedule, move and remove picks."""
+
+    required_permission = "pick-schedule"
+
+    @expose("/")
+    def index(self) -> Any:
+        today = utcnow().date()
+        around = parse_date(request.args.get("around"), today)
+        start, end = around - dt.timedelta(days=DAYS_BEFORE), around + dt.timedelta(days=DAYS_AFTER)
+        adding = rows(Image, (request.args.get("add") or "").split(","))
+        return self.render("admin/picks.html", days=calendar(start, end), today=today,
+                           around=around, adding=adding, thumb_url=thumb_url,
+                           earlier=start - dt.timedelta(days=1), later=end + dt.timedelta(days=1))
+
+    @expose("/add", methods=("POST",))
+    def add(self) -> Any:
+        from gallery import picks
+
+        date = parse_date(request.form.get("date"))
+        ids = request.form.getlist("image_id") or request.form.get("image_ids", "").replace(
+            ",", " ").split()
+        images = rows(Image, ids)
+        if not images:
+            raise BadRequest("Choose at least one image (by id) to pick.")
+        for image in images:
+            picks.schedule_pick(date, image, actor())
+        db.session.commit()
+        flash(f"Picked {len(images)} image(s) for {date.isoformat()}.", "success")
+        return back(url_for(".index", around=date.isoformat()))
+
+    @expose("/move", methods=("POST",))
+    def move(self) -> Any:
+        from gallery import picks
+
+        pick = _pick(request.form.get("pick_id"))
+        try:
+            position = int(request.form.get("position", ""))
+        except ValueError:
+            raise BadRequest("The position must be a number.") from None
+        date = pick.date
+        picks.move_pick(pick, position, actor())
+        db.session.commit()
+        return back(url_for(".index", around=date.isoformat()))
+
+    @expose("/remove", methods=("POST",))
+    def remove(self) -> Any:
+        from gallery import picks
+
+        pick = _pick(request.form.get("pick_id"))
+        date = pick.date
+        picks.remove_pick(pick, actor())
+        db.session.commit()
+        flash(f"Removed a pick from {date.isoformat()}.", "success")
+        return back(url_for(".index", around=date.isoformat()))

@@ -1,0 +1,63 @@
+"""The reports inbox: reports grouped per target; Resolve (with an action), Dismiss, Reopen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, request, url_for
+from flask_admin import expose
+
+from gallery import reports
+from gallery.admin.base import ORIGIN, StaffView, actor, back, require, thumb_url
+from gallery.errors import BadRequest
+from gallery.extensions import db
+from gallery.models import REPORT_DISMISSED, REPORT_OPEN, REPORT_RESOLVED
+
+TABS = ((REPORT_OPEN, "Open"), (REPORT_RESOLVED, "Resolved"), (REPORT_DISMISSED, "Dismissed"))
+DECISIONS = ("resolve", "dismiss", "reopen")
+
+
+class ReportsView(StaffView):
+    """One row per reported image or comment, with its count and reasons."""
+
+    required_permission = "report-resolve"
+
+    @expose("/")
+    def index(self) -> Any:
+        status = request.args.get("status", REPORT_OPEN)
+        if status not in dict(TABS):
+            status = REPORT_OPEN
+        return self.render(
+            "admin/reports.html", groups=reports.grouped(status), status=status, tabs=TABS,
+            actions=reports.RESOLVE_ACTIONS, thumb_url=thumb_url,
+            counts={s: reports.target_count(s) for s, _ in TABS},
+        )
+
+    @expose("/decide", methods=("POST",))
+    def decide(self) -> Any:
+        """Apply one decision to every report on one target."""
+        form = request.form
+        decision = form.get("decision", "")
+        target_type = form.get("target_type", "")
+        try:
+            target_id = int(form.get("target_id", ""))
+        except ValueError:
+            raise BadRequest("target_id must be a number.") from None
+        if decision not in DECISIONS or target_type not in reports.TARGET_TYPES:
+            raise BadRequest("Unknown decision or target.")
+        if decision == "resolve":
+            how = form.get("action", "none")
+            if how == "hide":
+                require("image-hide" if target_type == "image" else "comment-hide")
+            elif how == "purge":
+                require("image-delete")
+            n = reports.resolve_target(target_type, target_id, actor(), ORIGIN, how,
+                                       form.get("note", "").strip()[:200])
+        elif decision == "dismiss":
+            n = reports.dismiss_target(target_type, target_id, actor(), ORIGIN)
+        else:
+            n = reports.reopen_target(target_type, target_id, actor(), ORIGIN)
+        db.session.commit()
+        flash(f"{decision.capitalize()}: {n} report(s) on {target_type} {target_id}.",
+              "success" if n else "warning")
+        return back(url_for(".index"))

@@ -1,0 +1,69 @@
+"""Users (admins only): search, roles, deactivate/reactivate, their content, hide it all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask_admin.actions import action
+from markupsafe import Markup
+
+from gallery import moderation
+from gallery.admin.base import ORIGIN, SecureModelView, actor, apply_to, require
+from gallery.extensions import db
+from gallery.models import User
+
+
+def content_links(view: Any, context: Any, user: User, name: str) -> Markup:
+    """Links to this user's images and comments in the admin lists."""
+    return Markup('<a href="{}">images</a> · <a href="{}">comments</a>').format(
+        url_for("image.index_view", search=user.username or ""),
+        url_for("comment.index_view", search=user.username or ""),
+    )
+
+
+def role_names(view: Any, context: Any, user: User, name: str) -> str:
+    return ", ".join(sorted(role.name for role in user.roles))
+
+
+class UserView(SecureModelView):
+    """Accounts; only admins (user-manage) see this view."""
+
+    required_permission = "user-manage"
+    action_permissions = {"deactivate": "user-manage", "reactivate": "user-manage",
+                          "hide_all": "image-hide"}
+    can_edit = True
+    column_list = ("username", "email", "roles", "active", "confirmed_at", "create_datetime",
+                   "last_login_at", "content")
+    column_labels = {"create_datetime": "Signed up", "confirmed_at": "Confirmed"}
+    column_sortable_list = ("username", "email", "active", "create_datetime", "last_login_at")
+    column_default_sort = ("create_datetime", True)
+    column_searchable_list = ("username", "email")
+    column_filters = ("active", "roles.name", "create_datetime")
+    column_formatters = {"content": content_links, "roles": role_names}
+    form_columns = ("active", "roles")
+
+    def update_model(self, form: Any, model: User) -> bool:
+        """Role and active changes go through the audited services."""
+        if sorted(r.name for r in form.roles.data) != sorted(r.name for r in model.roles):
+            require("role-manage")
+            moderation.set_user_roles(model, form.roles.data, actor(), ORIGIN)
+        moderation.set_user_active(model, bool(form.active.data), actor(), ORIGIN)
+        db.session.commit()
+        return True
+
+    @action("deactivate", "Deactivate", "Deactivate the selected accounts? They are logged out.")
+    def action_deactivate(self, ids: list[str]) -> None:
+        apply_to(User, ids, lambda u, a, o: moderation.set_user_active(u, False, a, o),
+                 "Deactivated")
+
+    @action("reactivate", "Reactivate")
+    def action_reactivate(self, ids: list[str]) -> None:
+        apply_to(User, ids, lambda u, a, o: moderation.set_user_active(u, True, a, o),
+                 "Reactivated")
+
+    @action("hide_all", "Hide all their content",
+            "Hide every image and comment of the selected accounts?")
+    def action_hide_all(self, ids: list[str]) -> None:
+        apply_to(User, ids, lambda u, a, o: bool(sum(moderation.hide_all_by_user(u, a, o)
+                                                     .values())), "Accounts with content hidden")
