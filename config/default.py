@@ -45,6 +45,7 @@ UPLOAD_MAX_PIXELS = 40_000_000
 # -- uploads helper: animation limits (frames, and pixels over all frames)
 UPLOAD_MAX_FRAMES = 300
 UPLOAD_MAX_ANIMATION_PIXELS = 100_000_000
+UPLOAD_FORM_MAX_FILES = 10  # files per plain-form POST (each within MAX_CONTENT_LENGTH)
 UPLOAD_RATE_LIMIT = "30 per hour"
 COMMENT_RATE_LIMIT = "10 per minute"
 REPORT_RATE_LIMIT = "20 per hour"

@@ -89,11 +89,11 @@ def reject(detail: str = "") -> UploadRejected:
 def describe_unknown(data: bytes) -> str:
     """Name a refused file's kind from its first bytes, for the message."""
     head = data[:64].lstrip().lower()
+    if b"<svg" in data[:1024].lower():
+        return "This file is an SVG drawing, not a supported image."
     for magic, name in _KNOWN_OTHERS:
         if head.startswith(magic.lower()):
             return f"This file is {name}, not a supported image."
-    if b"<svg" in data[:1024].lower():
-        return "This file is an SVG drawing, not a supported image."
     return "This file is not a supported image."
 
 

@@ -14,13 +14,14 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from gallery import imaging, signals
-from gallery.errors import Conflict, StorageUnavailable
+from gallery.errors import BadRequest, Conflict, StorageUnavailable
 from gallery.extensions import db
 from gallery.models import HIDDEN, REJECTED, SOURCE_UPLOAD, VISIBLE, Image, User
 from gallery.storage import get_storage, variant_key, variant_keys
@@ -56,6 +57,24 @@ def new_storage_key() -> str:
     return f"images/{token[:2]}/{token}"
 
 
+def clean_shop_url(value: str | None) -> str | None:
+    """An absolute http(s) link or None; anything else is a 400 (it becomes a redirect)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or len(value) > 2048
+        or any(ord(ch) < 33 for ch in value)
+    ):
+        raise BadRequest(
+            "The shop link must be a full http:// or https:// address.", code="bad_shop_url"
+        )
+    return value
+
+
 def find_duplicate(user: User, sha256: str, scope: str) -> Image | None:
     """An existing image with the same normalised content (this user's, or anyone's)."""
     query = select(Image).where(Image.sha256 == sha256)
@@ -80,6 +99,7 @@ def ingest(
     dedupe_scope: str = "user",
 ) -> IngestResult:
     """Validate by content, store every variant, add the row (flushed, not committed)."""
+    shop_url = clean_shop_url(shop_url)
     rendered = imaging.render(data, limits())
     existing = find_duplicate(user, rendered.sha256, dedupe_scope)
     if existing is not None:
@@ -104,7 +124,7 @@ def ingest(
         height=rendered.height,
         byte_size=rendered.byte_size,
         placeholder=rendered.placeholder,
-        shop_url=shop_url or None,
+        shop_url=shop_url,
         shop_title=(shop_title or "").strip()[:200] or None,
         source=source,
         source_url=source_url,

@@ -1,1 +1,167 @@
 """The upload page and POST/DELETE /api/images."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask_security import current_user
+from werkzeug.datastructures import FileStorage
+
+from gallery import moderation, uploads
+from gallery.cards import card
+from gallery.errors import BadRequest, Forbidden, GalleryError, NotFound, NotLoggedIn
+from gallery.extensions import db, limiter
+from gallery.imaging import ACCEPTED, EXTENSIONS, human_size
+from gallery.models import PENDING, VISIBLE, Image
+from gallery.public import api, bp
+from gallery.roles import can, permission_required
+
+
+def _upload_limit() -> str:
+    return current_app.config["UPLOAD_RATE_LIMIT"]
+
+
+def _uploader_key() -> str:
+    """Limit per member (anonymous requests are refused before anything is stored)."""
+    if current_user.is_authenticated:
+        return f"uploader:{current_user.id}"
+    return f"addr:{request.remote_addr}"
+
+
+def _files_in_request() -> int:
+    """Each file counts against the hourly limit, however many one form sends."""
+    if request.endpoint == "public.upload":
+        allow_form_files()  # before anything reads the body
+    return max(1, len([f for f in request.files.getlist("file") if f.filename]))
+
+
+upload_limit = limiter.shared_limit(
+    _upload_limit, scope="upload", key_func=_uploader_key, cost=_files_in_request,
+    methods=["POST"],
+)
+
+
+def upload_one(file: FileStorage | None) -> uploads.IngestResult:
+    """Ingest one file from the current form with its caption and shop link; commit."""
+    if file is None or not file.filename and not file.content_length:
+        raise BadRequest("Choose an image file to upload.", code="no_file")
+    result = uploads.ingest(
+        current_user._get_current_object(),
+        file.read(),
+        caption=request.form.get("caption", ""),
+        shop_url=request.form.get("shop_url"),
+        shop_title=request.form.get("shop_title"),
+    )
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()  # the session hook removes the stored files
+        raise
+    return result
+
+
+def allow_form_files() -> None:
+    """The plain form may carry several files; each is still checked against the limit."""
+    per_file = current_app.config["MAX_CONTENT_LENGTH"]
+    request.max_content_length = per_file * current_app.config["UPLOAD_FORM_MAX_FILES"]
+
+
+@api.post("/images")
+@permission_required("image-upload")
+@upload_limit
+def create_image() -> Any:
+    """Multipart: one `file`, optional caption, shop_url, shop_title → 201 card (200 duplicate)."""
+    files = request.files.getlist("file")
+    if len(files) > 1:
+        raise BadRequest("Send one file per request.", code="one_file_only")
+    result = upload_one(files[0] if files else None)
+    body = {**card(result.image), "duplicate": result.duplicate}
+    return jsonify(body), 200 if result.duplicate else 201
+
+
+@api.delete("/images/<int:image_id>")
+def delete_image(image_id: int) -> Any:
+    """The owner (own-image-delete) or a moderator (image-hide) hides the image → 204."""
+    if not current_user.is_authenticated:
+        raise NotLoggedIn()
+    image = db.session.get(Image, image_id)
+    moderator = can("image-hide")
+    owner = image is not None and image.user_id == current_user.id
+    if image is None or (image.status not in (VISIBLE, PENDING) and not (owner or moderator)):
+        raise NotFound("There is no such image.")
+    if not (moderator or (owner and can("own-image-delete"))):
+        raise Forbidden("Only the author or a moderator can delete this image.")
+    moderation.hide_image(image, current_user._get_current_object(), origin="api")
+    db.session.commit()
+    return "", 204
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file of the plain form."""
+
+    filename: str
+    image: Image | None = None
+    duplicate: bool = False
+    error: str | None = None
+
+
+def page_limits() -> dict[str, Any]:
+    """The limits the page shows and its script checks, from the same config as the server."""
+    config = current_app.config
+    return {
+        "max_bytes": config["MAX_CONTENT_LENGTH"],
+        "max_bytes_text": human_size(config["MAX_CONTENT_LENGTH"]),
+        "max_pixels": config["UPLOAD_MAX_PIXELS"],
+        "max_pixels_text": f"{config['UPLOAD_MAX_PIXELS'] / 1_000_000:g}",
+        "max_files": config["UPLOAD_FORM_MAX_FILES"],
+        "accepted": ACCEPTED,
+        "accept": ",".join(sorted(set(EXTENSIONS.values()))),
+    }
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+def upload():  # type: ignore[no-untyped-def]
+    """The upload form; visitors are sent to log in first."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("security.login", next=url_for("public.upload")))
+    return upload_page()
+
+
+@permission_required("image-upload")
+@upload_limit
+def upload_page():  # type: ignore[no-untyped-def]
+    """Without JavaScript the form posts here and lists each file's result."""
+    outcomes: list[FileOutcome] = []
+    status = 200
+    if request.method == "POST":
+        outcomes = upload_from_form()
+        if outcomes and all(o.error for o in outcomes):
+            status = 400
+    return render_template("public/upload.html", limits=page_limits(), outcomes=outcomes), status
+
+
+def upload_from_form() -> list[FileOutcome]:
+    """Each chosen file on its own: one bad file does not spoil the others."""
+    files = [f for f in request.files.getlist("file") if f.filename]
+    if not files:
+        return [FileOutcome("", error="Choose at least one image file.")]
+    if len(files) > current_app.config["UPLOAD_FORM_MAX_FILES"]:
+        return [FileOutcome("", error=(
+            f"At most {current_app.config['UPLOAD_FORM_MAX_FILES']} files at once, please."))]
+    outcomes = []
+    for file in files:
+        outcome = FileOutcome(file.filename or "")
+        try:
+            result = upload_one(file)
+        except GalleryError as error:
+            outcome.error = str(error.message)
+        else:
+            outcome.image, outcome.duplicate = result.image, result.duplicate
+        outcomes.append(outcome)
+    return outcomes
