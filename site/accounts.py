@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, g, request, request_started
 from flask_babel import lazy_gettext as _l
 from flask_security import LoginForm, SQLAlchemyUserDatastore, user_registered
 from flask_security.datastore import UserDatastore
@@ -13,23 +16,26 @@ from wtforms.validators import DataRequired
 
 
 class IdentityLoginForm(LoginForm):
-    """One field that takes an e-mail address or a username."""
+    """One field that takes an e-mail address or a username.
+
+    Flask-Security's login view turns the errors of the fields named `email`,
+    `username` and `password` into one generic message (so a reply never tells
+    whether an account exists); both names point at `identity` for that reason.
+    """
 
     identity = StringField(
         _l("E-mail or username"),
         validators=[DataRequired(message=_l("Enter your e-mail address or username."))],
         render_kw={"autocomplete": "username"},
     )
-    email = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if "username" in self._fields:
-            del self["username"]
+        for name in ("email", "username"):
+            self._fields.pop(name, None)
+            setattr(self, name, self.identity)
 
     def validate(self, **kwargs: Any) -> bool:
-        from flask_security import current_app
-
         value = (self.identity.data or "").strip()
         datastore = current_app.extensions["security"].datastore
         self.ifield = self.identity
@@ -46,15 +52,51 @@ def give_member_role(sender: Flask, user: Any, **_: Any) -> None:
     datastore.add_role_to_user(user, role)
 
 
+def forget_previous_user(sender: Flask, **_: Any) -> None:
+    """Load the user afresh for every request.
+
+    Flask-Login keeps the user in `g`, and `g` outlives a request whenever an app
+    context was already pushed (the test suite, CLI code making requests); a stale
+    user there would skip Flask-Security's session checks.
+    """
+    g.pop("_login_user", None)
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Security-Too, the member-role signal and the login rate limit."""
-    from gallery.extensions import db, limiter, security
+    from gallery.extensions import db, security
     from gallery.models import Role, User
 
+    # Flask-Security's own Chinese catalogue first, then ours on top of it
+    # (site/translations/zh/LC_MESSAGES/flask_security.po fills its gaps).
+    app.config.setdefault(
+        "SECURITY_I18N_DIRNAME", ["builtin", str(Path(app.root_path) / "translations")]
+    )
     datastore = SQLAlchemyUserDatastore(db, User, Role)
     security.init_app(app, datastore, login_form=IdentityLoginForm)
     user_registered.connect(give_member_role, app)
-    login_view = app.view_functions["security.login"]
-    app.view_functions["security.login"] = limiter.limit(
-        lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"]
-    )(login_view)
+    request_started.connect(forget_previous_user, app)
+    app.view_functions["security.login"] = rate_limited(app.view_functions["security.login"])
+
+
+def login_rate_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Count every POST to the login view against LOGIN_RATE_LIMIT (429 beyond it).
+
+    The limit is entered as a context manager: Flask-Limiter registers it under
+    this code location once, whereas decorating the view would add one more
+    limit for every app the process creates (the test suite creates many).
+    """
+    from gallery.extensions import limiter
+
+    @wraps(view)
+    def login_view(*args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST":
+            with limiter.limit(login_rate_limit):
+                pass
+        return view(*args, **kwargs)
+
+    return login_view

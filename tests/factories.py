@@ -65,7 +65,7 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 def csrf_token_from(client: FlaskClient, path: str = "/login") -> str:
     """Fetch a page and read the CSRF token from its <meta> tag."""
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = CSRF_META.search(html)
     assert match, f"no csrf meta tag on {path}"
     return match.group(1)

@@ -1,0 +1,58 @@
+"""In a real browser: register, confirm from the mail, log in, log out."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import unique
+
+LINK = re.compile(r"https?://\S+/confirm/[\w.\-]+")
+
+
+def test_register_confirm_login_logout(page, live_server, login):
+    username = unique("e2e")
+    email = f"{username}@example.com"
+    password = "correct horse battery"
+
+    page.goto("/register")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.fill("input[name=password_confirm]", password)
+    with page.expect_navigation():
+        page.click("form[name=register_user_form] [type=submit]")
+
+    mails = live_server.mails_to(email)
+    assert len(mails) == 1, "exactly one confirmation mail"
+    link = LINK.search(mails[0].body)
+    assert link, mails[0].body
+    # Registration logs the new user in, unconfirmed: the banner offers a new mail.
+    assert page.locator("text=Please confirm your e-mail address").is_visible()
+
+    page.goto(link.group(0))
+    assert page.locator(".alert-success").first.is_visible()
+    assert page.locator("text=Please confirm your e-mail address").count() == 0
+
+    page.context.clear_cookies()
+    login(page, email, password)
+    assert page.locator(".navbar").inner_text().count(username) == 1
+    page.context.clear_cookies()
+    login(page, username, password)
+    navbar = page.locator(".navbar")
+    assert username in navbar.inner_text()
+
+    navbar.locator(f"text={username}").click()
+    with page.expect_navigation():
+        page.click("text=Log out")
+    assert username not in page.locator(".navbar").inner_text()
+    assert page.locator(".navbar >> text=Log in").is_visible()
+
+
+def test_wrong_password_shows_a_generic_error(page, live_server, login):
+    user = live_server.create_user()
+    login(page, user["username"], "not-the-password")
+    assert "/login" in page.url
+    error = page.locator(".alert-danger, .invalid-feedback").first.inner_text()
+    assert error
+    login(page, unique("nobody"), "not-the-password")
+    assert page.locator(".alert-danger, .invalid-feedback").first.inner_text() == error

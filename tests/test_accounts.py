@@ -1,0 +1,286 @@
+"""Accounts: registration, confirmation, login by username or e-mail, logout,
+generic errors, the rate limit, unconfirmed and deactivated users, CSRF."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask_security import current_user
+from sqlalchemy import select
+
+from gallery.extensions import db
+from gallery.models import User
+from gallery.roles import permission_required
+from tests.factories import create_user, csrf_token_from
+
+CONFIRM_LINK = re.compile(r"http://localhost(/confirm/[\w.\-]+)")
+RESET_LINK = re.compile(r"http://localhost(/reset/[\w.\-]+)")
+
+
+def outbox(app):
+    return getattr(app.extensions["mailman"], "outbox", [])
+
+
+def register(client, username="zoe", email="zoe@example.com", password="a-long-passphrase"):
+    return client.post(
+        "/register",
+        data={
+            "username": username,
+            "email": email,
+            "password": password,
+            "password_confirm": password,
+            "csrf_token": csrf_token_from(client, "/register"),
+        },
+    )
+
+
+def page_text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_register_confirm_login_logout(app, client, auth):
+    response = register(client)
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.username == "zoe"))
+    assert user is not None and user.confirmed_at is None
+    assert [role.name for role in user.roles] == ["member"]
+
+    mails = outbox(app)
+    assert len(mails) == 1
+    mail = mails[0]
+    assert mail.to == ["zoe@example.com"]
+    link = CONFIRM_LINK.search(mail.body)
+    assert link, mail.body
+    html_part = dict((kind, body) for body, kind in mail.alternatives).get("text/html", "")
+    assert link.group(1) in html_part
+
+    auth.logout()
+    response = client.get(link.group(1))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).confirmed_at is not None
+
+    for identity in ("zoe", "zoe@example.com", "ZOE@Example.com"):
+        response = auth.login(identity, "a-long-passphrase")
+        assert response.status_code == 302, identity
+        assert response.headers["Location"] == "/"
+        with client:
+            client.get("/reset")
+            assert current_user.is_authenticated and current_user.username == "zoe"
+        response = auth.logout()
+        assert response.status_code == 302
+        with client:
+            client.get("/reset")
+            assert not current_user.is_authenticated
+
+
+def test_registration_messages_a_person_understands(client):
+    response = client.post(
+        "/register",
+        data={
+            "username": "z",
+            "email": "not-an-address",
+            "password": "short",
+            "password_confirm": "different",
+            "csrf_token": csrf_token_from(client, "/register"),
+        },
+    )
+    assert response.status_code == 200
+    errors = re.findall(r'invalid-feedback[^>]*>\s*([^<]+?)\s*<', page_text(response))
+    assert len(errors) >= 3, errors
+    text = " ".join(errors)
+    assert "Username" in text and "characters" in text
+    assert "email" in text.lower()
+    assert "match" in text.lower() or "Password" in text
+
+
+def test_register_taken_name_or_address_is_not_revealed(app, client):
+    """A taken username or e-mail gets the normal answer; the mail tells the truth."""
+    create_user("alice")
+    first = register(client, username="alice", email="other@example.com")
+    second = register(client, username="alicia", email="alice@example.com")
+    for response in (first, second):
+        assert response.status_code == 302
+    assert db.session.scalar(select(User).where(User.email == "other@example.com")) is None
+    assert db.session.scalar(select(User).where(User.username == "alicia")) is None
+    mails = {mail.to[0]: mail for mail in outbox(app)}
+    assert set(mails) == {"other@example.com", "alice@example.com"}
+    assert "alice" in mails["other@example.com"].body  # that username is taken
+    assert "/reset" in mails["alice@example.com"].body  # you already have an account
+
+
+def test_unconfirmed_user_can_ask_for_a_new_confirmation_mail(app, client, auth):
+    create_user("newbie", confirmed=False)
+    auth.login("newbie", "password-newbie")
+    page = client.get("/reset")
+    assert "/confirm" in page_text(page)  # the banner links to the resend form
+    response = client.post(
+        "/confirm",
+        data={"email": "newbie@example.com", "csrf_token": auth.csrf_token()},
+    )
+    assert response.status_code in (200, 302)
+    mails = outbox(app)
+    assert len(mails) == 1 and mails[0].to == ["newbie@example.com"]
+    assert CONFIRM_LINK.search(mails[0].body)
+
+
+def members_only_route(app):
+    """A members-only JSON endpoint added to the test app."""
+
+    @app.post("/api/test/members-only")
+    @permission_required("like")
+    def members_only():  # type: ignore[no-untyped-def]
+        return {"ok": True}
+
+
+def test_unconfirmed_user_gets_403_json_with_a_clear_message(app, client, auth):
+    members_only_route(app)
+    create_user("newbie", confirmed=False)
+    create_user("alice")
+    headers = {"X-CSRFToken": auth.csrf_token()}
+
+    response = client.post("/api/test/members-only", headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "not_logged_in"
+
+    auth.login("newbie", "password-newbie")
+    response = client.post("/api/test/members-only", headers={"X-CSRFToken": auth.csrf_token()})
+    assert response.status_code == 403
+    body = response.get_json()
+    assert body["error"] == "not_confirmed"
+    assert "confirm your e-mail" in body["message"]
+    assert "/confirm" in body["message"]
+
+    auth.logout()
+    auth.login("alice", "password-alice")
+    response = client.post("/api/test/members-only", headers={"X-CSRFToken": auth.csrf_token()})
+    assert response.status_code == 200 and response.get_json() == {"ok": True}
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(client, auth):
+    create_user("alice")
+    answers = []
+    for identity, password in [
+        ("alice", "wrong"),
+        ("alice@example.com", "wrong"),
+        ("nobody", "wrong"),
+        ("nobody@example.com", "wrong"),
+    ]:
+        response = auth.login(identity, password)
+        assert response.status_code == 200
+        html = page_text(response)
+        errors = re.findall(r'(?:alert-danger|invalid-feedback)[^>]*>\s*([^<]+?)\s*<', html)
+        answers.append(errors)
+    assert answers[0], "an error is shown"
+    assert all(errors == answers[0] for errors in answers), answers
+
+
+def test_password_reset_does_not_reveal_which_addresses_exist(app, client):
+    create_user("alice")
+    answers = []
+    for email in ("alice@example.com", "nobody@example.com"):
+        response = client.post(
+            "/reset", data={"email": email, "csrf_token": csrf_token_from(client, "/reset")},
+            follow_redirects=True,
+        )
+        html = re.sub(r'name="csrf_token"[^>]*|content="[^"]*"', "", page_text(response))
+        html = html.replace(email, "<typed address>")
+        answers.append((response.status_code, html))
+    assert answers[0] == answers[1]
+    assert [mail.to for mail in outbox(app)] == [["alice@example.com"]]
+
+
+def test_password_reset_and_change(app, client, auth):
+    create_user("alice")
+    client.post("/reset", data={"email": "alice@example.com",
+                                "csrf_token": csrf_token_from(client, "/reset")})
+    link = RESET_LINK.search(outbox(app)[-1].body)
+    assert link
+    token_page = client.get(link.group(1))
+    assert token_page.status_code == 200
+    response = client.post(
+        link.group(1),
+        data={"password": "brand-new-passphrase", "password_confirm": "brand-new-passphrase",
+              "csrf_token": csrf_token_from(client, link.group(1))},
+    )
+    assert response.status_code == 302
+    assert outbox(app)[-1].to == ["alice@example.com"]  # the reset notice
+    auth.logout()
+    assert auth.login("alice", "password-alice").status_code == 200
+    assert auth.login("alice", "brand-new-passphrase").status_code == 302
+
+    response = client.post(
+        "/change",
+        data={"password": "brand-new-passphrase", "new_password": "third-passphrase-ok",
+              "new_password_confirm": "third-passphrase-ok",
+              "csrf_token": csrf_token_from(client, "/change")},
+    )
+    assert response.status_code == 302, page_text(response)
+    assert response.headers["Location"] == "/", response.headers["Location"]
+    assert "password" in outbox(app)[-1].subject.lower()
+    auth.logout()
+    assert auth.login("alice", "third-passphrase-ok").status_code == 302
+
+
+@pytest.mark.settings(LOGIN_RATE_LIMIT="3 per minute")
+def test_login_rate_limit_returns_429(client, auth):
+    create_user("alice")
+    for _ in range(3):
+        assert auth.login("alice", "wrong").status_code == 200
+    response = auth.login("alice", "password-alice")
+    assert response.status_code == 429
+    assert "Too many requests" in page_text(response)
+    json_response = client.post("/login", json={"identity": "alice", "password": "x"},
+                                headers={"X-CSRFToken": auth.csrf_token(),
+                                         "Accept": "application/json"})
+    assert json_response.status_code == 429
+    assert json_response.get_json()["error"] == "too_many_requests"
+
+
+def test_deactivated_user_cannot_log_in(client, auth):
+    create_user("mallory", active=False)
+    response = auth.login("mallory", "password-mallory")
+    assert response.status_code == 200
+    with client:
+        client.get("/reset")
+        assert not current_user.is_authenticated
+
+
+def test_deactivated_user_loses_a_running_session(app, client, auth):
+    user = create_user("mallory")
+    assert auth.login("mallory", "password-mallory").status_code == 302
+    user.active = False
+    db.session.commit()
+    with client:
+        client.get("/reset")
+        assert not current_user.is_authenticated
+
+
+@pytest.mark.parametrize("path", ["/login", "/register", "/reset", "/confirm", "/logout"])
+def test_post_without_csrf_token_is_refused(client, path):
+    create_user("alice")
+    response = client.post(path, data={"identity": "alice", "password": "password-alice",
+                                       "email": "alice@example.com"})
+    assert response.status_code == 400
+    assert "security token" in page_text(response)
+
+
+def test_logout_is_post_only(client, auth):
+    create_user("alice")
+    auth.login()
+    assert client.get("/logout").status_code == 405
+    with client:
+        client.get("/reset")
+        assert current_user.is_authenticated
+
+
+@pytest.mark.parametrize(
+    "path", ["/login", "/register", "/reset", "/confirm", "/login?next=/u/alice"]
+)
+def test_account_pages_use_the_site_layout(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    html = page_text(response)
+    assert 'class="navbar' in html and "bootstrap.min.css" in html
+    assert "fs-div" not in html  # Flask-Security's unstyled markup is not used
