@@ -1,29 +1,284 @@
-"""HTML pages: home, hot, picks, image page, profiles, language switch."""
+"""HTML pages: home, hot, picks, image page, profiles, shop redirect, language switch.
+
+Views parse the request, call the feeds/cards/moderation services and render.
+The visitor versions of / and /hot carry nothing per user, so the page cache
+(gallery.pagecache) may keep them whole.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, make_response, redirect, render_template, request, url_for
-from sqlalchemy import select
+import datetime as dt
+from typing import Any
 
-from gallery.extensions import db
-from gallery.models import VISIBLE, Image
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_security import current_user
+from sqlalchemy import update
+
+from gallery import cards, feeds, interactions, moderation
+from gallery.extensions import csrf, db, security
+from gallery.models import REPORT_REASONS, VISIBLE, Image, User
+from gallery.pagecache import visitor_cached
 from gallery.public import bp
+from gallery.roles import can, permission_required
+from gallery.urls import safe_next
+
+FEED_PAGE_SIZE = 20
+HOT_PAGE_SIZE = 40
+COMMENT_PAGE_SIZE = 20
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def image_for_viewer(image_id: int) -> Image:
+    """The image, when the current user may see it: hidden and pending ones are
+    404 for everyone without image-hide."""
+    return interactions.visible_image(image_id, include_hidden=can("image-hide"))
+
+
+def user_or_404(username: str) -> User:
+    """An active user by username, else 404."""
+    user = security.datastore.find_user(username=username)
+    if user is None or not user.active:
+        abort(404)
+    return user
+
+
+def parse_date_or_404(value: str) -> dt.date:
+    """A YYYY-MM-DD date that is not in the future, else 404."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        abort(404)
+    if len(value) != 10 or day > today():
+        abort(404)
+    return day
+
+
+def today() -> dt.date:
+    """Today's date in UTC (picks are per UTC day)."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def count_shop_click(image_id: int) -> None:
+    """Add one to Image.shop_clicks in the database itself (no lost updates)."""
+    db.session.execute(
+        update(Image).where(Image.id == image_id).values(shop_clicks=Image.shop_clicks + 1)
+    )
+
+
+def feed_page(
+    fetch: Any, *fetch_args: Any, limit: int = FEED_PAGE_SIZE
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Call a keyset feed (latest_page/profile_page) with ?cursor and return
+    (cards, next_cursor)."""
+    page = fetch(*fetch_args, request.args.get("cursor") or None, limit)
+    return cards.cards(page.images), page.next_cursor
+
+
+# ---------------------------------------------------------------- feeds
 
 
 @bp.get("/")
+@visitor_cached()
 def index():  # type: ignore[no-untyped-def]
-    images = db.session.scalars(
-        select(Image).where(Image.status == VISIBLE).order_by(Image.created_at.desc()).limit(20)
-    ).all()
-    return render_template("public/index.html", images=images)
+    """Today's picks pinned on top (first page only), then the latest feed."""
+    items, next_cursor = feed_page(feeds.latest_page)
+    first_page = not request.args.get("cursor")
+    picks = cards.cards(feeds.picks_for(today())) if first_page else []
+    db.session.commit()  # automatic picks chosen just now are recorded
+    return render_template(
+        "public/index.html",
+        picks=picks,
+        items=items,
+        next_cursor=next_cursor,
+        first_page=first_page,
+    )
+
+
+@bp.get("/hot")
+@visitor_cached()
+def hot():  # type: ignore[no-untyped-def]
+    """The hot ranking (views, comments and likes, decayed by age)."""
+    return render_template("public/hot.html", items=cards.cards(feeds.hot_images(HOT_PAGE_SIZE)))
+
+
+@bp.get("/picks")
+def picks():  # type: ignore[no-untyped-def]
+    """Today's picks; `?date=` (the date form) goes to that day's archive page."""
+    if request.args.get("date"):
+        day = parse_date_or_404(request.args["date"])
+        return redirect(url_for("public.picks_on", day=day.isoformat()))
+    return render_picks(today())
+
+
+@bp.get("/picks/<day>")
+def picks_on(day: str):  # type: ignore[no-untyped-def]
+    """The picks of one past day (the archive)."""
+    return render_picks(parse_date_or_404(day))
+
+
+def render_picks(day: dt.date) -> str:
+    """The picks page of one day (today included)."""
+    items = cards.cards(feeds.picks_for(day))
+    db.session.commit()  # automatic picks chosen just now are recorded
+    return render_template(
+        "public/picks.html",
+        day=day,
+        items=items,
+        previous_day=day - dt.timedelta(days=1),
+        next_day=day + dt.timedelta(days=1) if day < today() else None,
+        is_today=day == today(),
+        today_iso=today().isoformat(),
+    )
+
+
+@bp.get("/u/<username>")
+def profile(username: str):  # type: ignore[no-untyped-def]
+    """One member's images, newest first, with infinite scroll."""
+    user = user_or_404(username)
+    items, next_cursor = feed_page(feeds.profile_page, user)
+    return render_template(
+        "public/profile.html", profile=user, items=items, next_cursor=next_cursor
+    )
+
+
+# ---------------------------------------------------------------- one image
+
+
+@bp.get("/images/<int:image_id>")
+def image(image_id: int):  # type: ignore[no-untyped-def]
+    """The image page: medium image, details, comments, like, report, moderation."""
+    image = image_for_viewer(image_id)
+    feeds.record_view(image, request)
+    comments = interactions.comments_page(
+        image, request.args.get("cursor") or None, COMMENT_PAGE_SIZE
+    )
+    return render_template(
+        "public/image.html",
+        image=image,
+        card=cards.card(image, comments=[]),
+        comments=[cards.comment_json(comment) for comment in comments],
+        next_comments=comments.next_cursor,
+        liked=interactions.has_liked(current_user, image),
+        report_reasons=REPORT_REASONS,
+    )
+
+
+@bp.post("/images/<int:image_id>/hide")
+@permission_required("image-hide")
+def hide(image_id: int):  # type: ignore[no-untyped-def]
+    """Hide an image from every public view (the admin's hide, from the page)."""
+    image = image_for_viewer(image_id)
+    reason = (request.form.get("reason") or "").strip()[:255]
+    if moderation.hide_image(image, current_user, "page", reason=reason):
+        flash(_("The image is hidden. Visitors now get a 404; you can restore it here."), "info")
+    db.session.commit()
+    return redirect(url_for("public.image", image_id=image.id))
+
+
+@bp.post("/images/<int:image_id>/restore")
+@permission_required("image-hide")
+def restore(image_id: int):  # type: ignore[no-untyped-def]
+    """Make a hidden image public again."""
+    image = image_for_viewer(image_id)
+    if moderation.restore_image(image, current_user, "page"):
+        flash(_("The image is public again."), "success")
+    db.session.commit()
+    return redirect(url_for("public.image", image_id=image.id))
+
+
+@bp.get("/go/<int:image_id>")
+def go(image_id: int):  # type: ignore[no-untyped-def]
+    """Count a click on the shop link, then redirect to that image's stored URL only."""
+    image = db.session.get(Image, image_id)
+    if image is None or image.status != VISIBLE or not image.shop_url:
+        abort(404)
+    target = image.shop_url
+    count_shop_click(image.id)
+    db.session.commit()
+    response = redirect(target, code=302)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# ---------------------------------------------------------------- language
 
 
 @bp.post("/lang/<code>")
+@csrf.exempt
 def set_language(code: str):  # type: ignore[no-untyped-def]
-    """Remember the chosen UI language in a cookie and go back."""
-    from gallery.urls import safe_next
+    """Remember the chosen UI language in a cookie and go back.
 
+    Exempt from CSRF on purpose: it only sets a whitelisted preference cookie and
+    redirects to a local path, and a token in the navbar form would put a session
+    on every visitor page, which would make those pages uncacheable.
+    """
     response = make_response(redirect(safe_next(request.form.get("next"), url_for("public.index"))))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
     return response
+
+
+# ---------------------------------------------------------------- template helpers
+
+@bp.app_template_filter("placeholder_colour")
+def placeholder_colour(value: str | None) -> str:
+    """A CSS colour for a card's reserved box: the colour itself, or a blurhash's
+    average colour (its DC component), else a neutral grey."""
+    if value and value.startswith("#") and len(value) in (4, 7) and _is_hex(value[1:]):
+        return value
+    if value and len(value) >= 6:
+        try:
+            rgb = _decode83(value[2:6])
+        except ValueError:
+            return "#d9dce1"
+        return f"#{rgb:06x}"
+    return "#d9dce1"
+
+
+@bp.app_template_filter("card_date")
+def card_date(value: str | dt.datetime | None) -> str:
+    """An ISO timestamp (card JSON) or datetime as a short date in the UI language."""
+    from flask_babel import format_date
+
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return ""
+    return format_date(value, "medium")
+
+
+def _is_hex(text: str) -> bool:
+    return all(ch in "0123456789abcdefABCDEF" for ch in text)
+
+
+_BASE83 = (
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~"
+)
+
+
+def _decode83(text: str) -> int:
+    number = 0
+    for ch in text:
+        index = _BASE83.find(ch)
+        if index < 0:
+            raise ValueError(ch)
+        number = number * 83 + index
+    if number > 0xFFFFFF:
+        raise ValueError(text)
+    return number
