@@ -1,0 +1,92 @@
+"""In a real browser: the home page scrolls through the latest feed page by page,
+and recovers from a network error with a visible retry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tests.e2e.conftest import unique
+
+
+def seed_images(live_server: Any, count: int, prefix: str) -> list[int]:
+    """`count` image rows (no files: thumbnails 404, the reserved boxes stay) by a new
+    member, newer than anything else; the caches are dropped so the feed shows them."""
+    from gallery import cache
+    from gallery.models import User
+    from tests.factories import create_image
+
+    user = live_server.create_user(unique(prefix))
+    with live_server.app_context() as session:
+        author = session.query(User).filter_by(username=user["username"]).one()
+        start = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
+        ids = [
+            create_image(
+                author, caption=f"{prefix} {i}", created_at=start + dt.timedelta(seconds=i)
+            ).id
+            for i in range(count)
+        ]
+        cache.bump_generation()
+    return ids
+
+
+def card_ids(page: Any) -> list[str]:
+    return page.eval_on_selector_all(
+        ".g-grid .g-card", "cards => cards.map(c => c.dataset.id)"
+    )
+
+
+def scroll_to_bottom(page: Any) -> None:
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+
+
+def test_home_scrolls_through_second_and_third_page(page: Any, live_server: Any) -> None:
+    ids = seed_images(live_server, 60, "scroll")
+    newest_first = [str(i) for i in reversed(ids)]
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/")
+    grid = page.locator(".g-grid")
+    assert card_ids(page) == newest_first[:20]
+    # JavaScript replaced the "More" link with infinite scroll
+    assert page.locator("[data-feed-more]").is_hidden()
+
+    for pages in (2, 3):
+        with page.expect_response(lambda r: "/api/images?cursor=" in r.url) as response:
+            scroll_to_bottom(page)
+        assert response.value.status == 200
+        page.wait_for_function(
+            "n => Number(document.querySelector('.g-grid').dataset.pages) >= n",
+            arg=pages,
+        )
+        assert card_ids(page)[: 20 * pages] == newest_first[: 20 * pages]
+    assert int(grid.get_attribute("data-pages")) >= 3
+    seen = card_ids(page)
+    assert len(seen) == len(set(seen)), "no card twice"
+
+    # appended cards are real cards: caption as text, link, reserved aspect ratio
+    card = page.locator(f'.g-card[data-id="{ids[15]}"]')
+    assert card.locator("[data-slot=caption]").inner_text() == "scroll 15"
+    assert card.locator("[data-slot=link]").get_attribute("href") == f"/images/{ids[15]}"
+    box = card.locator("[data-slot=link]").bounding_box()
+    assert box and abs(box["width"] / box["height"] - 640 / 480) < 0.02
+
+
+def test_feed_shows_a_retry_after_a_network_error(page: Any, live_server: Any) -> None:
+    seed_images(live_server, 30, "retry")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/")
+    page.route("**/api/images?*", lambda route: route.abort("failed"))
+    scroll_to_bottom(page)
+    status = page.locator("[data-feed-status]")
+    status.locator(".g-feed-error").wait_for()
+    assert "Could not load more images" in status.inner_text()
+    retry = status.get_by_role("button", name="Retry")
+    assert retry.is_visible()
+
+    page.unroute("**/api/images?*")
+    with page.expect_response(lambda r: "/api/images?cursor=" in r.url and r.status == 200):
+        retry.click()
+    page.wait_for_function(
+        "document.querySelector('.g-grid').dataset.pages === '2'"
+    )
+    assert status.locator(".g-feed-error").count() == 0
