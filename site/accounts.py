@@ -7,12 +7,14 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, request, request_started
+from flask import Flask, Response, current_app, g, request, request_started
 from flask_babel import lazy_gettext as _l
 from flask_security import LoginForm, SQLAlchemyUserDatastore, user_registered
 from flask_security.datastore import UserDatastore
 from wtforms import StringField
 from wtforms.validators import DataRequired
+
+from gallery.urls import is_local_path
 
 
 class IdentityLoginForm(LoginForm):
@@ -34,6 +36,11 @@ class IdentityLoginForm(LoginForm):
         for name in ("email", "username"):
             self._fields.pop(name, None)
             setattr(self, name, self.identity)
+
+    def validate_next(self, field: Any) -> None:
+        """A foreign `next` is dropped quietly: the login still works and lands on '/'."""
+        if field.data and not is_local_path(field.data):
+            field.data = ""
 
     def validate(self, **kwargs: Any) -> bool:
         value = (self.identity.data or "").strip()
@@ -62,6 +69,21 @@ def forget_previous_user(sender: Flask, **_: Any) -> None:
     g.pop("_login_user", None)
 
 
+def keep_account_redirects_local(response: Response) -> Response:
+    """Flask-Security's pages redirect to local paths only, whatever `next` said.
+
+    Flask-Security checks `next` itself, but lets through forms that some browsers
+    turn into another host ('/%5Cevil.com') and rewrites others ('///evil.com'
+    becomes '/evil.com'); gallery.urls is stricter, and a foreign `next` means home.
+    """
+    if request.blueprint != "security" or response.location is None:
+        return response
+    asked = [value for value in (request.args.get("next"), request.form.get("next")) if value]
+    if not is_local_path(response.location) or not all(map(is_local_path, asked)):
+        response.location = "/"
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Security-Too, the member-role signal and the login rate limit."""
     from gallery.extensions import db, security
@@ -76,6 +98,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app, datastore, login_form=IdentityLoginForm)
     user_registered.connect(give_member_role, app)
     request_started.connect(forget_previous_user, app)
+    app.after_request(keep_account_redirects_local)
     app.view_functions["security.login"] = rate_limited(app.view_functions["security.login"])
 
 

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 
 def is_local_path(target: str | None) -> bool:
-    """True for '/path?query' style targets; false for anything with a host or scheme."""
-    if not target or not target.startswith("/"):
+    """True for '/path?query' style targets; false for anything with a host or scheme.
+
+    Percent-encoded forms are checked too ('/%5Cevil.com' is '/\\evil.com' to some
+    browsers and proxies), decoding until nothing changes.
+    """
+    if not target:
+        return False
+    variants = [target]
+    while len(variants) < 4 and unquote(variants[-1]) != variants[-1]:
+        variants.append(unquote(variants[-1]))
+    return all(_is_plain_local_path(variant) for variant in variants)
+
+
+def _is_plain_local_path(target: str) -> bool:
+    if not target.startswith("/"):
         return False
     if target.startswith(("//", "/\\")) or "\\" in target:
         return False
