@@ -152,7 +152,7 @@ def store_files(storage_key: str, rendered: imaging.Rendered) -> list[str]:
     storage = get_storage()
     stored: list[str] = []
     try:
-        for variant in imaging.VARIANTS:
+        for variant in storage.stored_variants:  # Qiniu image processing: original only
             key = variant_key(storage_key, rendered.format, variant)
             storage.put(key, rendered.files[variant], rendered.content_type)
             stored.append(key)

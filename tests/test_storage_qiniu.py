@@ -1,0 +1,218 @@
+"""QiniuStorage: the real qiniu SDK against the local Kodo emulator (tests/qiniu_emulator.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import time_machine
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image as PILImage
+from sqlalchemy import func, select
+
+from gallery import uploads
+from gallery.errors import StorageUnavailable
+from gallery.extensions import db
+from gallery.models import Image
+from gallery.storage import QiniuStorage, get_storage, variant_keys
+from tests import sample_images as samples
+from tests.factories import create_user
+from tests.moderation_support import csrf, login_as
+from tests.qiniu_emulator import ACCESS_KEY, BUCKET, SECRET_KEY, KodoEmulator
+
+KEY = "images/ab/abcdef0123456789-original.jpg"
+
+
+@pytest.fixture
+def kodo() -> Iterator[KodoEmulator]:
+    emulator = KodoEmulator().start()
+    yield emulator
+    emulator.stop()
+
+
+def make_storage(kodo: KodoEmulator, **overrides: Any) -> QiniuStorage:
+    options: dict[str, Any] = {
+        "access_key": ACCESS_KEY, "secret_key": SECRET_KEY, "bucket": BUCKET,
+        "domain": kodo.url, "up_host": kodo.url, "rs_host": kodo.url,
+        "timeout": (1, 2), "retries": 2, "budget": 8,
+    }
+    options.update(overrides)
+    return QiniuStorage(**options)
+
+
+def qiniu_config(kodo: KodoEmulator, **extra: Any) -> dict[str, Any]:
+    return {
+        "STORAGE_BACKEND": "qiniu", "QINIU_ACCESS_KEY": ACCESS_KEY,
+        "QINIU_SECRET_KEY": SECRET_KEY, "QINIU_BUCKET": BUCKET, "QINIU_DOMAIN": kodo.url,
+        "QINIU_UP_HOST": kodo.url, "QINIU_RS_HOST": kodo.url, "QINIU_TIMEOUT": (1, 2),
+        **extra,
+    }
+
+
+@pytest.fixture
+def qiniu_app(app: Flask, kodo: KodoEmulator) -> Flask:
+    app.config.update(qiniu_config(kodo))
+    app.extensions.pop("gallery_storage", None)
+    return app
+
+
+def fetch(url: str) -> bytes:
+    import requests
+
+    response = requests.get(url, timeout=5)
+    assert response.status_code == 200, url
+    return response.content
+
+
+def test_put_serve_stat_delete(kodo: KodoEmulator) -> None:
+    storage = make_storage(kodo)
+    storage.put(KEY, b"\xff\xd8 jpeg bytes", "image/jpeg")
+    assert kodo.objects[KEY].data == b"\xff\xd8 jpeg bytes"
+    assert kodo.objects[KEY].mime == "image/jpeg"
+    assert storage.url(KEY) == f"{kodo.url}/{KEY}"
+    assert fetch(storage.url(KEY)) == b"\xff\xd8 jpeg bytes"
+    assert storage.exists(KEY) is True
+    storage.delete(KEY)
+    assert KEY not in kodo.objects and storage.exists(KEY) is False
+
+
+def test_deleting_a_missing_key_is_fine(kodo: KodoEmulator) -> None:
+    make_storage(kodo).delete(KEY)
+    assert ("POST", kodo.requests[-1][1], 612) == kodo.requests[-1]
+
+
+def test_wrong_secret_is_refused_by_both_hosts(kodo: KodoEmulator) -> None:
+    storage = make_storage(kodo, secret_key="not-the-secret")
+    with pytest.raises(StorageUnavailable):
+        storage.put(KEY, b"x", "image/jpeg")
+    make_storage(kodo).put(KEY, b"x", "image/jpeg")
+    with pytest.raises(StorageUnavailable):
+        storage.delete(KEY)
+    assert KEY in kodo.objects
+    assert [status for _m, _p, status in kodo.requests] == [401, 200, 401]
+
+
+def test_expired_token_fails_cleanly_after_one_fresh_try(kodo: KodoEmulator) -> None:
+    kodo.clock_offset = 2 * 3600  # the emulator's clock is ahead: every token is expired
+    with pytest.raises(StorageUnavailable):
+        make_storage(kodo, token_seconds=600).put(KEY, b"x", "image/jpeg")
+    assert kodo.uploads() == 2  # the first try and one more with a fresh token
+    assert kodo.objects == {}
+
+
+def test_a_fresh_token_is_made_for_every_upload(kodo: KodoEmulator) -> None:
+    with time_machine.travel(dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC), tick=True):
+        storage = make_storage(kodo, token_seconds=60)
+    with time_machine.travel(dt.datetime(2026, 11, 27, 11, 0, tzinfo=dt.UTC), tick=True):
+        kodo.clock_offset = 0  # emulator and app share the travelled clock
+        storage.put(KEY, b"two hours after start-up", "image/jpeg")
+    assert kodo.objects[KEY].data == b"two hours after start-up"
+
+
+def test_5xx_then_success(kodo: KodoEmulator) -> None:
+    kodo.fail_next(2, 503)
+    make_storage(kodo).put(KEY, b"x", "image/jpeg")
+    assert kodo.uploads() == 3 and KEY in kodo.objects
+
+
+def test_5xx_every_time_gives_up_after_the_retries(kodo: KodoEmulator) -> None:
+    kodo.fail_next(10, 502)
+    with pytest.raises(StorageUnavailable):
+        make_storage(kodo, retries=2).put(KEY, b"x", "image/jpeg")
+    assert kodo.uploads() == 3
+
+
+def test_black_holed_host_fails_within_the_budget(kodo: KodoEmulator) -> None:
+    kodo.black_hole = True
+    storage = make_storage(kodo, timeout=(0.5, 0.5), retries=5, budget=1.6)
+    started = time.monotonic()
+    with pytest.raises(StorageUnavailable):
+        storage.put(KEY, b"x", "image/jpeg")
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.6 + 1.0, elapsed
+    assert 1 <= len(kodo.requests) <= 3  # bounded, never the configured 6 attempts
+
+
+def test_keys_lists_every_page(kodo: KodoEmulator) -> None:
+    storage = make_storage(kodo)
+    kodo.list_page_size = 2
+    wanted = [f"images/0{i}/0{i}abc-thumb.jpg" for i in range(5)]
+    for key in wanted:
+        storage.put(key, b"x", "image/jpeg")
+    assert sorted(storage.keys()) == wanted
+
+
+def test_image_processing_mode_stores_only_the_original(kodo: KodoEmulator) -> None:
+    storage = make_storage(kodo, image_processing=True)
+    assert storage.stored_variants == ("original",)
+    urls = storage.variant_urls({"thumb": "images/a/b-thumb.jpg", "medium": "images/a/b-medium.jpg",
+                                 "original": KEY})
+    assert urls["original"] == f"{kodo.url}/{KEY}"
+    assert urls["thumb"] == f"{kodo.url}/{KEY}?imageView2/2/w/320/h/320/q/85"
+
+
+# --- the whole upload path on Qiniu -----------------------------------------------------------
+
+
+def post(client: FlaskClient, data: bytes) -> Any:
+    return client.post("/api/images", data={"file": (io.BytesIO(data), "a.jpg")},
+                       headers={"X-CSRFToken": csrf(client)}, content_type="multipart/form-data")
+
+
+def test_upload_through_the_api_lands_in_the_bucket(qiniu_app: Flask, client: FlaskClient,
+                                                    kodo: KodoEmulator) -> None:
+    alice = create_user("alice")
+    login_as(client, alice)
+    response = post(client, samples.jpeg_exif_gps())
+    assert response.status_code == 201, response.json
+    card = response.json
+    image = db.session.get(Image, card["id"])
+    assert sorted(kodo.objects) == sorted(variant_keys(image).values())
+    for variant in ("thumb_url", "medium_url", "original_url"):
+        assert card[variant].startswith(kodo.url + "/images/")
+        assert samples.has_metadata(fetch(card[variant])) == []
+    assert uploads.delete_image_files(image) == []
+    assert kodo.objects == {}
+
+
+def test_storage_failure_mid_upload_leaves_nothing(qiniu_app: Flask, client: FlaskClient,
+                                                  kodo: KodoEmulator) -> None:
+    login_as(client, create_user("alice"))
+    kodo.fail_uploads_after(1)  # the first variant goes in, the second never does
+    response = post(client, samples.jpeg())
+    assert response.status_code == 503
+    assert response.json["error"] == "storage_unavailable"
+    assert kodo.objects == {}
+    assert db.session.scalar(select(func.count(Image.id))) == 0
+
+
+@pytest.mark.settings(QINIU_BUDGET_SECONDS=1.5)
+def test_black_holed_upload_is_a_503_well_inside_a_worker_timeout(
+    app: Flask, client: FlaskClient, kodo: KodoEmulator
+) -> None:
+    app.config.update(qiniu_config(kodo, QINIU_TIMEOUT=(0.5, 0.5), QINIU_BUDGET_SECONDS=1.5))
+    app.extensions.pop("gallery_storage", None)
+    login_as(client, create_user("alice"))
+    kodo.black_hole = True
+    started = time.monotonic()
+    response = post(client, samples.jpeg())
+    assert response.status_code == 503
+    assert time.monotonic() - started < 5
+    assert db.session.scalar(select(func.count(Image.id))) == 0
+
+
+def test_image_processing_upload_serves_resized_views(app: Flask, client: FlaskClient,
+                                                      kodo: KodoEmulator) -> None:
+    app.config.update(qiniu_config(kodo, QINIU_IMAGE_PROCESSING=True))
+    app.extensions.pop("gallery_storage", None)
+    login_as(client, create_user("alice"))
+    card = post(client, samples.jpeg((2000, 1000))).json
+    assert len(kodo.objects) == 1 and next(iter(kodo.objects)).endswith("-original.jpg")
+    thumb = PILImage.open(io.BytesIO(fetch(card["thumb_url"])))
+    assert thumb.size == (320, 160)
+    assert isinstance(get_storage(), QiniuStorage)
