@@ -380,3 +380,20 @@ def test_visitor_home_page_is_served_from_the_page_cache(client: Any, alice: Any
     assert second.headers.get("X-Gallery-Cache") == "hit"
     assert statements == []
     assert body(second) == body(first)
+
+
+def test_image_page_counts_a_view_once_per_visitor(client: Any, alice: Any) -> None:
+    image = create_image(alice, views=5)
+
+    def views_shown(agent: str) -> str:
+        db.session.expire_all()  # each real request has a fresh session
+        page = body(client.get(f"/images/{image.id}", headers={"User-Agent": agent}))
+        match = re.search(r"<dd data-views>(\d+)</dd>", page)
+        assert match
+        return match.group(1)
+
+    firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+    assert views_shown(firefox) == "6"
+    assert views_shown(firefox) == "6"  # the same visitor within 30 minutes
+    assert views_shown("Mozilla/5.0 (Macintosh) Safari/605.1.15") == "7"
+    assert views_shown("Googlebot/2.1 (+http://www.google.com/bot.html)") == "7"

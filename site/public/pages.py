@@ -26,6 +26,7 @@ from sqlalchemy import update
 
 from gallery import cards, feeds, interactions, moderation
 from gallery.extensions import csrf, db, security
+from gallery.hot import pending_views
 from gallery.models import REPORT_REASONS, VISIBLE, Image, User
 from gallery.pagecache import visitor_cached
 from gallery.public import bp
@@ -160,14 +161,18 @@ def profile(username: str):  # type: ignore[no-untyped-def]
 def image(image_id: int):  # type: ignore[no-untyped-def]
     """The image page: medium image, details, comments, like, report, moderation."""
     image = image_for_viewer(image_id)
-    feeds.record_view(image, request)
+    # views not flushed to the database yet, read before this view may trigger a flush
+    views = image.views + pending_views(image.id)
+    views += 1 if feeds.record_view(image, request) else 0
     comments = interactions.comments_page(
         image, request.args.get("cursor") or None, COMMENT_PAGE_SIZE
     )
+    card = cards.card(image, comments=[])
+    card["views"] = views
     return render_template(
         "public/image.html",
         image=image,
-        card=cards.card(image, comments=[]),
+        card=card,
         comments=[cards.comment_json(comment) for comment in comments],
         next_comments=comments.next_cursor,
         liked=interactions.has_liked(current_user, image),
