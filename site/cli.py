@@ -49,6 +49,7 @@ def seed_demo(quiet: bool) -> None:
 def init_app(app: Flask) -> None:
     """Register every command group."""
     from gallery.cli_feeds import GROUPS as feeds_groups
+    from gallery.cli_storage import storage_cli
 
-    for group in (seed_cli, roles_cli, *feeds_groups):
+    for group in (seed_cli, roles_cli, *feeds_groups, storage_cli):
         app.cli.add_command(group)

@@ -101,15 +101,18 @@ class LocalStorage:
 
     def keys(self) -> Iterator[str]:
         """Every stored key (temporary files excluded)."""
+        return (key for key, _stored_at in self.entries())
+
+    def entries(self) -> Iterator[tuple[str, float]]:
+        """Every stored key with the Unix time it was written."""
         if not self.root.is_dir():
             return
         for dirpath, _dirs, files in os.walk(self.root):
             for name in files:
-                if name.startswith(".tmp-"):
-                    continue
-                key = Path(dirpath, name).relative_to(self.root).as_posix()
+                path = Path(dirpath, name)
+                key = path.relative_to(self.root).as_posix()
                 if KEY_PATTERN.match(key):
-                    yield key
+                    yield key, path.stat().st_mtime
 
 
 class QiniuStorage:
@@ -249,7 +252,11 @@ class QiniuStorage:
         return urls
 
     def keys(self) -> Iterator[str]:
-        """Every object under images/ (listed page by page)."""
+        """Every object under images/."""
+        return (key for key, _stored_at in self.entries())
+
+    def entries(self) -> Iterator[tuple[str, float]]:
+        """Every object under images/ with its put time (listed page by page)."""
         marker = None
         while True:
             def page(marker: str | None = marker) -> Any:
@@ -260,7 +267,7 @@ class QiniuStorage:
             ret = self._call("list", page) or {}
             for item in ret.get("items", []):
                 if KEY_PATTERN.match(item["key"]):
-                    yield item["key"]
+                    yield item["key"], float(item.get("putTime", 0)) / 1e7  # 100 ns units
             marker = ret.get("marker")
             if not marker:
                 return

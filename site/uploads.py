@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -223,3 +224,67 @@ def _transaction_ended(session: Session, transaction: Any) -> None:
             storage.delete(key)
         except Exception:  # noqa: BLE001
             log.warning("could not delete orphan %s; `flask storage sweep` will", key)
+
+
+# --- orphans: files without a row, rows without their files ---------------------------------
+
+
+@dataclass
+class SweepReport:
+    """What `flask storage sweep` found (and removed unless it was a dry run)."""
+
+    files_checked: int = 0
+    images_checked: int = 0
+    orphan_files: list[str] = field(default_factory=list)
+    young_files: int = 0
+    broken_images: dict[int, list[str]] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+
+
+def storage_key_of(key: str) -> str:
+    """'images/ab/abc-thumb.jpg' -> 'images/ab/abc'."""
+    return key.rsplit("-", 1)[0]
+
+
+def find_orphans(grace_seconds: float = 3600, now: float | None = None) -> SweepReport:
+    """Stored files no row points at (older than the grace period, so uploads in
+    flight are left alone), and rows whose stored variants are missing."""
+    storage = get_storage()
+    now = time.time() if now is None else now
+    report = SweepReport()
+    stored: set[str] = set()
+    by_prefix: dict[str, list[tuple[str, float]]] = {}
+    for key, stored_at in storage.entries():
+        report.files_checked += 1
+        stored.add(key)
+        by_prefix.setdefault(storage_key_of(key), []).append((key, stored_at))
+    known: set[str] = set()
+    for image in db.session.scalars(select(Image).order_by(Image.id)):
+        report.images_checked += 1
+        known.add(image.storage_key)
+        keys = variant_keys(image)
+        missing = [keys[v] for v in storage.stored_variants if keys[v] not in stored]
+        if missing:
+            report.broken_images[image.id] = missing
+    for prefix, entries in by_prefix.items():
+        if prefix in known:
+            continue
+        for key, stored_at in entries:
+            if now - stored_at >= grace_seconds:
+                report.orphan_files.append(key)
+            else:
+                report.young_files += 1
+    report.orphan_files.sort()
+    return report
+
+
+def sweep(report: SweepReport, actor: User | None = None) -> SweepReport:
+    """Remove the orphan files, and purge the rows whose files are gone (caller commits)."""
+    from gallery import moderation
+
+    report.failed = remove_files(report.orphan_files)
+    for image_id in report.broken_images:
+        image = db.session.get(Image, image_id)
+        if image is not None:
+            moderation.purge_image(image, actor, origin="cli")
+    return report

@@ -258,7 +258,10 @@ class _Handler(BaseHTTPRequestHandler):
         keys = [k for k in keys if k > marker] if marker else keys
         size = min(int(args.get("limit", 1000)), self.kodo.list_page_size)
         page, rest = keys[:size], keys[size:]
-        self._answer(200, {"items": [{"key": k} for k in page],
+        items = [{"key": k, "fsize": len(self.kodo.objects[k].data),
+                  "mimeType": self.kodo.objects[k].mime,
+                  "putTime": int(self.kodo.objects[k].put_time * 1e7)} for k in page]
+        self._answer(200, {"items": items,
                            "marker": page[-1] if rest else ""})
 
     def _serve(self, key: str, query: str) -> None:
