@@ -279,32 +279,36 @@ def hide_all_by_user(user: User, actor: User | None, origin: str) -> dict[str, i
     return counts
 
 
-def purge_expired(now: dt.datetime | None = None, actor: User | None = None,
-                  origin: str = "cli") -> int:
-    """Purge images and comments hidden (or rejected) longer than PURGE_RETENTION_DAYS.
-
-    Returns how many images and comments were purged. Only hidden things are
-    eligible: a visible image is never touched here.
-    """
+def expired(now: dt.datetime | None = None) -> tuple[list[Image], list[Comment]]:
+    """Images and comments hidden (or rejected) longer than PURGE_RETENTION_DAYS."""
     now = now or utcnow()
     cutoff = now - dt.timedelta(days=current_app.config["PURGE_RETENTION_DAYS"])
-    images = list(
-        db.session.scalars(
-            select(Image).where(Image.status.in_(RESTORABLE), Image.hidden_at.is_not(None),
-                                Image.hidden_at <= cutoff)
-        )
-    )
+    images = db.session.scalars(
+        select(Image).where(Image.status.in_(RESTORABLE), Image.hidden_at.is_not(None),
+                            Image.hidden_at <= cutoff).order_by(Image.id)
+    ).all()
+    comments = db.session.scalars(
+        select(Comment).where(Comment.status == HIDDEN, Comment.hidden_at.is_not(None),
+                              Comment.hidden_at <= cutoff).order_by(Comment.id)
+    ).all()
+    return list(images), list(comments)
+
+
+def purge_expired(now: dt.datetime | None = None, actor: User | None = None,
+                  origin: str = "cli") -> int:
+    """Purge what has been hidden longer than the retention period; returns how many.
+
+    Only hidden (or rejected) things are eligible: a visible image is never touched.
+    """
+    images, comments = expired(now)
+    image_ids = {image.id for image in images}
     for image in images:
         purge_image(image, actor, origin)
-    comments = list(
-        db.session.scalars(
-            select(Comment).where(Comment.status == HIDDEN, Comment.hidden_at.is_not(None),
-                                  Comment.hidden_at <= cutoff)
-        )
-    )
-    for comment in comments:
+    # comments of a purged image went with it
+    remaining = [comment for comment in comments if comment.image_id not in image_ids]
+    for comment in remaining:
         purge_comment(comment, actor, origin)
-    return len(images) + len(comments)
+    return len(images) + len(remaining)
 
 
 def edit_image(image: Image, actor: User | None, origin: str, *, caption: str,

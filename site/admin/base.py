@@ -9,8 +9,9 @@ from typing import Any
 from flask import flash, redirect, request
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.form import SecureForm
+from flask_admin.form import BaseForm
 from flask_security import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from gallery.errors import Forbidden
@@ -64,6 +65,15 @@ def thumb_url(image: Any) -> str:
 def back(default: str) -> Any:
     """Redirect to the form's `next` (local paths only) or to `default`."""
     return redirect(safe_next(request.form.get("next") or request.args.get("next"), default))
+
+
+class SecureForm(BaseForm):
+    """Flask-Admin's form with Flask-WTF's CSRF token: the very token the global
+    CSRFProtect checks (Flask-Admin's own SecureForm keeps a second, different one
+    under the same field name, so the two would refuse each other)."""
+
+    class Meta(FlaskForm.Meta):
+        pass
 
 
 class StaffView(AdminAccessMixin, BaseView):
