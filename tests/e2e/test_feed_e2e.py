@@ -11,7 +11,7 @@ from tests.e2e.conftest import unique
 
 def seed_images(live_server: Any, count: int, prefix: str) -> list[int]:
     """`count` image rows (no files: thumbnails 404, the reserved boxes stay) by a new
-    member, newer than anything else; the caches are dropped so the feed shows them."""
+    member, the newest so far; the caches are dropped so the feed shows them."""
     from gallery import cache
     from gallery.models import User
     from tests.factories import create_image
@@ -19,10 +19,12 @@ def seed_images(live_server: Any, count: int, prefix: str) -> list[int]:
     user = live_server.create_user(unique(prefix))
     with live_server.app_context() as session:
         author = session.query(User).filter_by(username=user["username"]).one()
-        start = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
+        # a millisecond apart from now on: newest for this test, and older than
+        # whatever later tests add to the shared live database
+        start = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         ids = [
             create_image(
-                author, caption=f"{prefix} {i}", created_at=start + dt.timedelta(seconds=i)
+                author, caption=f"{prefix} {i}", created_at=start + dt.timedelta(milliseconds=i)
             ).id
             for i in range(count)
         ]
