@@ -49,7 +49,8 @@ def seed_demo(quiet: bool) -> None:
 def init_app(app: Flask) -> None:
     """Register every command group."""
     from gallery.cli_feeds import GROUPS as feeds_groups
+    from gallery.cli_moderation import purge_command
     from gallery.cli_storage import storage_cli
 
-    for group in (seed_cli, roles_cli, *feeds_groups, storage_cli):
+    for group in (seed_cli, roles_cli, *feeds_groups, storage_cli, purge_command):
         app.cli.add_command(group)
