@@ -169,16 +169,20 @@ def store_files(storage_key: str, rendered: imaging.Rendered) -> list[str]:
 
 
 def remove_files(keys: list[str]) -> list[str]:
-    """Delete files best-effort; return the keys that could not be deleted (sweep finds them)."""
+    """Delete files best-effort; return the keys that could not be deleted (sweep finds them).
+
+    After the first failure the rest are not tried: storage that is down would
+    otherwise spend its whole time budget once per key inside one request.
+    """
     storage = get_storage()
-    failed = []
-    for key in keys:
+    for index, key in enumerate(keys):
         try:
             storage.delete(key)
         except Exception:  # noqa: BLE001 - cleanup must not hide the original error
-            log.warning("could not delete stored file %s; `flask storage sweep` will", key)
-            failed.append(key)
-    return failed
+            failed = list(keys[index:])
+            log.warning("could not delete %s; `flask storage sweep` will", ", ".join(failed))
+            return failed
+    return []
 
 
 def discard(result: IngestResult) -> None:

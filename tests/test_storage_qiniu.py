@@ -216,3 +216,12 @@ def test_image_processing_upload_serves_resized_views(app: Flask, client: FlaskC
     thumb = PILImage.open(io.BytesIO(fetch(card["thumb_url"])))
     assert thumb.size == (320, 160)
     assert isinstance(get_storage(), QiniuStorage)
+
+
+def test_cleanup_stops_at_the_first_dead_delete(qiniu_app: Flask, kodo: KodoEmulator) -> None:
+    qiniu_app.config.update(QINIU_TIMEOUT=(0.5, 0.5), QINIU_BUDGET_SECONDS=1)
+    qiniu_app.extensions.pop("gallery_storage", None)
+    keys = [f"images/0{i}/0{i}abc-thumb.jpg" for i in range(3)]
+    kodo.black_hole = True
+    assert uploads.remove_files(keys) == keys
+    assert len(kodo.requests) == 1
