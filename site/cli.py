@@ -50,7 +50,9 @@ def init_app(app: Flask) -> None:
     """Register every command group."""
     from gallery.cli_feeds import GROUPS as feeds_groups
     from gallery.cli_moderation import purge_command
+    from gallery.cli_ops import crawl_command, import_command
     from gallery.cli_storage import storage_cli
 
-    for group in (seed_cli, roles_cli, *feeds_groups, storage_cli, purge_command):
+    for group in (seed_cli, roles_cli, *feeds_groups, purge_command, crawl_command, import_command,
+                  storage_cli):
         app.cli.add_command(group)
