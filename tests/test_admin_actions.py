@@ -1,0 +1,348 @@
+"""Admin actions end to end: hide/restore across feeds and API, purge files (local and the
+Qiniu emulator), reports, picks, users, CSRF, escaping, the dashboard and `flask purge`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from gallery.extensions import db
+from gallery.models import (
+    HIDDEN,
+    PENDING,
+    VISIBLE,
+    AuditLog,
+    Image,
+    OperationRun,
+    Report,
+    utcnow,
+)
+from tests.factories import create_comment, create_image, create_user
+from tests.moderation_support import csrf, login_as
+
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def mod(app: Any, client: Any) -> Any:
+    user = create_user("mod", roles=("moderator",))
+    login_as(client, user)
+    return user
+
+
+def action(client: Any, view: str, name: str, *ids: int, token: str | None = None) -> Any:
+    data = {"action": name, "rowid": [str(i) for i in ids]}
+    if token is not False:
+        data["csrf_token"] = token or csrf(client)
+    return client.post(f"/admin/{view}/action/", data=data)
+
+
+def stored_image(app: Any, author: Any, caption: str = "stored") -> Image:
+    """An image with real files in the configured storage, through the uploads service."""
+    from gallery.uploads import ingest
+    from tests.sample_images import jpeg
+
+    result = ingest(author, jpeg(), caption=caption)
+    db.session.commit()
+    return result.image
+
+
+def public_ids(app: Any, path: str) -> list[int]:
+    """Ids of the items a visitor (no cookie) gets from an API list."""
+    response = app.test_client().get(path)
+    assert response.status_code == 200, path
+    return [item["id"] for item in response.json["items"]]
+
+
+def audits(action_name: str) -> list[AuditLog]:
+    return db.session.scalars(
+        select(AuditLog).where(AuditLog.action == action_name).order_by(AuditLog.id)).all()
+
+
+def test_hide_is_immediate_everywhere_and_restore_brings_it_back(app, client, mod) -> None:
+    from gallery import hot, picks
+
+    author = create_user("alice")
+    image = create_image(author, caption="the lake", views=50, like_count=5)
+    create_image(author, caption="other")
+    hot.rebuild_hot()
+    today = utcnow().date()
+    picks.schedule_pick(today, image, mod)
+    db.session.commit()
+    visitor = app.test_client()
+    lists = ("/api/images", "/api/hot", f"/api/picks?date={today.isoformat()}")
+    for path in lists:  # fill the visitor caches first
+        assert image.id in public_ids(app, path), path
+    assert visitor.get(f"/api/images/{image.id}").status_code == 200
+
+    assert action(client, "image", "hide", image.id).status_code == 302
+    db.session.refresh(image)
+    assert image.status == HIDDEN
+    for path in lists:
+        assert image.id not in public_ids(app, path), path
+    assert visitor.get(f"/api/images/{image.id}").status_code == 404
+    assert visitor.get(f"/images/{image.id}").status_code == 404
+    [entry] = audits("image.hide")
+    assert entry.before["status"] == VISIBLE and entry.after["status"] == HIDDEN
+    assert (entry.actor_name, entry.origin) == ("mod", "admin")
+
+    assert action(client, "image", "restore", image.id).status_code == 302
+    for path in ("/api/images", f"/api/picks?date={today.isoformat()}"):
+        assert image.id in public_ids(app, path), path
+    assert visitor.get(f"/api/images/{image.id}").status_code == 200
+    assert audits("image.restore")[0].after["status"] == VISIBLE
+
+
+def test_purge_now_removes_the_rows_and_every_local_file(app, client, mod) -> None:
+    from gallery.storage import get_storage
+
+    image = stored_image(app, create_user("alice"))
+    storage = get_storage()
+    keys = set(storage.keys())
+    assert len(keys) == 3  # thumb, medium, original
+    image_id = image.id
+    assert action(client, "image", "purge", image_id).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Image, image_id) is None
+    assert set(storage.keys()) == set()
+    assert audits("image.purge")[0].before["storage_key"] == image.storage_key
+
+
+@pytest.fixture
+def kodo() -> Iterator[Any]:
+    from tests.qiniu_emulator import KodoEmulator
+
+    emulator = KodoEmulator().start()
+    yield emulator
+    emulator.stop()
+
+
+def test_purge_now_removes_the_files_from_qiniu(app, client, mod, kodo) -> None:
+    from tests.qiniu_emulator import ACCESS_KEY, BUCKET, SECRET_KEY
+
+    app.config.update(
+        STORAGE_BACKEND="qiniu", QINIU_ACCESS_KEY=ACCESS_KEY, QINIU_SECRET_KEY=SECRET_KEY,
+        QINIU_BUCKET=BUCKET, QINIU_DOMAIN=kodo.url, QINIU_UP_HOST=kodo.url,
+        QINIU_RS_HOST=kodo.url, QINIU_TIMEOUT=(1, 2),
+    )
+    app.extensions.pop("gallery_storage", None)
+    image = stored_image(app, create_user("alice"))
+    assert len(kodo.objects) == 3
+    assert action(client, "image", "purge", image.id).status_code == 302
+    assert kodo.objects == {}
+    assert db.session.scalars(select(Image)).all() == []
+
+
+def test_report_resolve_by_hiding_then_reopen_through_the_inbox(app, client, mod) -> None:
+    image = create_image(create_user("alice"), caption="reported")
+    from gallery.reports import create_report
+
+    for name in ("r1", "r2"):
+        create_report(create_user(name), "image", image.id, "spam", f"{XSS} from {name}")
+    db.session.commit()
+    inbox = client.get("/admin/reports/").get_data(as_text=True)
+    assert f'data-target="image-{image.id}"' in inbox
+    assert "2 report(s)" in inbox
+    token = csrf(client)
+    form = {"target_type": "image", "target_id": str(image.id), "csrf_token": token}
+    response = client.post("/admin/reports/decide",
+                           data={**form, "decision": "resolve", "action": "hide",
+                                 "note": "spam ring"})
+    assert response.status_code == 302
+    db.session.refresh(image)
+    assert image.status == HIDDEN
+    reports = db.session.scalars(select(Report)).all()
+    assert {r.status for r in reports} == {"resolved"}
+    assert {r.resolution for r in reports} == {"hidden: spam ring"}
+    assert 'data-target="image-' not in client.get("/admin/reports/").get_data(as_text=True)
+    resolved = client.get("/admin/reports/?status=resolved").get_data(as_text=True)
+    assert f'data-target="image-{image.id}"' in resolved
+
+    client.post("/admin/reports/decide", data={**form, "decision": "reopen"})
+    db.session.expire_all()
+    assert {r.status for r in db.session.scalars(select(Report))} == {"open"}
+    assert len(audits("report.resolve")) == 2 and len(audits("report.reopen")) == 2
+    assert image.status == HIDDEN  # reopening a report does not undo the hide
+
+    client.post("/admin/reports/decide", data={**form, "decision": "dismiss"})
+    db.session.expire_all()
+    assert {r.status for r in db.session.scalars(select(Report))} == {"dismissed"}
+
+
+def test_bulk_actions_without_a_csrf_token_are_refused(app, client, mod) -> None:
+    author = create_user("alice")
+    image = create_image(author)
+    comment = create_comment(image, author)
+    for view, target in (("image", image.id), ("comment", comment.id)):
+        response = action(client, view, "hide", target, token=False)
+        assert response.status_code == 400
+        assert action(client, view, "hide", target, token="forged").status_code == 400
+    refused = client.post("/admin/reports/decide",
+                          data={"decision": "dismiss", "target_type": "image",
+                                "target_id": str(image.id)})
+    assert refused.status_code == 400
+    db.session.refresh(image)
+    db.session.refresh(comment)
+    assert image.status == VISIBLE and comment.status == VISIBLE
+    assert db.session.scalars(select(AuditLog)).all() == []
+
+
+def test_user_text_is_escaped_in_the_admin_lists(app, client) -> None:
+    admin = create_user("boss", roles=("admin",))
+    evil = create_user("evil")
+    image = create_image(evil, caption=XSS, status=PENDING)
+    comment = create_comment(image, evil, XSS)
+    db.session.add(Report(reporter_id=admin.id, target_type="comment", target_id=comment.id,
+                          reason="spam", details=XSS))
+    from gallery import moderation
+
+    moderation.hide_comment(comment, admin, "admin", reason=XSS)
+    db.session.commit()
+    login_as(client, admin)
+    for path in ("/admin/image/", "/admin/queue/", "/admin/comment/", "/admin/audit/",
+                 "/admin/reports/", f"/admin/image/details/?id={image.id}", "/admin/"):
+        html = client.get(path).get_data(as_text=True)
+        assert "<script>alert(1)" not in html, path
+    assert "&lt;script&gt;alert(1)" in client.get("/admin/comment/").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)" in client.get("/admin/audit/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("shop_url", "saved"),
+    [("https://shop.example/item?a=1", True), ("javascript:alert(1)", False),
+     ("ftp://files.example/x", False), ("//evil.example", False)],
+)
+def test_edit_caption_and_shop_link(app, client, mod, shop_url, saved) -> None:
+    image = create_image(create_user("alice"), caption="old")
+    response = client.post(f"/admin/image/edit/?id={image.id}", data={
+        "caption": "new caption", "shop_title": "Buy it", "shop_url": shop_url,
+        "csrf_token": csrf(client)})
+    db.session.refresh(image)
+    if saved:
+        assert response.status_code == 302
+        assert (image.caption, image.shop_url) == ("new caption", shop_url)
+        [entry] = audits("image.edit")
+        assert entry.before["caption"] == "old" and entry.after["shop_url"] == shop_url
+    else:
+        assert response.status_code == 200  # the form again, with the error
+        assert "http:// or https://" in response.get_data(as_text=True)
+        assert (image.caption, image.shop_url) == ("old", None)
+
+
+def test_approve_and_reject_in_the_queue(app, client, mod) -> None:
+    author = create_user("crawler")
+    first = create_image(author, status=PENDING, source="crawl")
+    second = create_image(author, status=PENDING, source="crawl")
+    listing = client.get("/admin/queue/").get_data(as_text=True)
+    assert f'value="{first.id}"' in listing and f'value="{second.id}"' in listing
+    action(client, "queue", "approve", first.id)
+    action(client, "queue", "reject", second.id)
+    db.session.refresh(first)
+    db.session.refresh(second)
+    assert (first.status, second.status) == (VISIBLE, "rejected")
+    assert first.id in public_ids(app, "/api/images")
+
+
+def test_picks_view_adds_moves_and_removes(app, client, mod) -> None:
+    author = create_user("alice")
+    images = [create_image(author, caption=f"pick {i}") for i in range(3)]
+    day = utcnow().date() + dt.timedelta(days=2)
+    token = csrf(client)
+    response = client.post("/admin/picks/add", data={
+        "date": day.isoformat(), "image_id": [str(i.id) for i in images], "csrf_token": token})
+    assert response.status_code == 302
+    assert public_ids(app, f"/api/picks?date={day}") == [i.id for i in images]
+    page = client.get(f"/admin/picks/?around={day}").get_data(as_text=True)
+    pick_ids = [int(x) for x in re.findall(r'data-pick="(\d+)"', page)]
+    assert len(pick_ids) == 3
+    client.post("/admin/picks/move", data={"pick_id": pick_ids[2], "position": 1,
+                                           "csrf_token": token})
+    assert public_ids(app, f"/api/picks?date={day}") == [images[2].id, images[0].id,
+                                                         images[1].id]
+    client.post("/admin/picks/remove", data={"pick_id": pick_ids[0], "csrf_token": token})
+    assert public_ids(app, f"/api/picks?date={day}") == [images[2].id, images[1].id]
+    assert client.post("/admin/picks/add", data={"date": "tomorrow", "image_id": "1",
+                                                 "csrf_token": token}).status_code == 400
+
+
+def test_deactivated_user_is_logged_out_and_reactivated(app, client) -> None:
+    admin = create_user("boss", roles=("admin",))
+    member = create_user("bob")
+    create_image(member)
+    login_as(client, admin)
+    assert action(client, "user", "deactivate", member.id).status_code == 302
+    db.session.refresh(member)
+    assert member.active is False
+    other = app.test_client()
+    login_as(other, member)  # an existing session of the deactivated member
+    page = other.get("/no-such-page").get_data(as_text=True)
+    assert ">bob<" not in page and "/login" in page
+    action(client, "user", "reactivate", member.id)
+    db.session.refresh(member)
+    assert member.active is True
+    assert [e.action for e in db.session.scalars(select(AuditLog).order_by(AuditLog.id))] == [
+        "user.deactivate", "user.reactivate"]
+    # an admin cannot lock themselves out
+    action(client, "user", "deactivate", admin.id)
+    db.session.refresh(admin)
+    assert admin.active is True
+
+
+def test_hide_all_content_of_a_user(app, client) -> None:
+    admin = create_user("boss", roles=("admin",))
+    spammer = create_user("spammer")
+    images = [create_image(spammer) for _ in range(2)]
+    comment = create_comment(create_image(admin), spammer, "buy now")
+    login_as(client, admin)
+    action(client, "user", "hide_all", spammer.id)
+    db.session.expire_all()
+    assert {db.session.get(Image, i.id).status for i in images} == {HIDDEN}
+    assert db.session.get(type(comment), comment.id).status == HIDDEN
+    assert audits("user.hide_all")[0].after == {"images": 2, "comments": 1}
+
+
+def test_dashboard_shows_the_figures(app, client, mod) -> None:
+    author = create_user("alice")
+    create_image(author, byte_size=2048)
+    create_image(author, byte_size=1024, status=PENDING)
+    reported = create_image(author)
+    from gallery.reports import create_report
+
+    create_report(create_user("r"), "image", reported.id, "spam", "")
+    db.session.commit()
+    html = client.get("/admin/").get_data(as_text=True)
+    assert re.search(r'data-stat="open-reports">1<', html)
+    assert re.search(r'data-stat="pending">1<', html)
+    assert 'data-stat="storage" title="3072 bytes"' in html
+    assert html.count('<svg class="chart') == 4
+    assert "3 in 30 days" in html  # uploads chart total
+
+
+def test_flask_purge_takes_only_what_was_hidden_long_enough(app, runner) -> None:
+    author = create_user("alice")
+    days = app.config["PURGE_RETENTION_DAYS"]
+    old = create_image(author, status=HIDDEN, hidden_at=utcnow() - dt.timedelta(days=days + 1))
+    recent = create_image(author, status=HIDDEN, hidden_at=utcnow() - dt.timedelta(days=1))
+    visible = create_image(author, created_at=utcnow() - dt.timedelta(days=300))
+    ids = (old.id, recent.id, visible.id)
+    dry = runner.invoke(args=["purge", "--dry-run"])
+    assert dry.exit_code == 0 and f"image {old.id}" in dry.output
+    assert db.session.get(Image, old.id) is not None
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "purged 1" in result.output
+    db.session.expire_all()
+    assert [db.session.get(Image, i) is not None for i in ids] == [False, True, True]
+    [entry] = audits("image.purge")
+    assert (entry.origin, entry.actor_name) == ("cli", "system")
+    run = db.session.scalars(select(OperationRun).where(OperationRun.kind == "purge")).one()
+    assert run.status == "finished" and run.counts == {"purged": 1}
+    refused = runner.invoke(args=["purge", "--image", str(visible.id)])
+    assert refused.exit_code != 0 and "hide it first" in refused.output
+    now = runner.invoke(args=["purge", "--image", str(recent.id)])
+    assert now.exit_code == 0 and "purged 1" in now.output
