@@ -207,7 +207,8 @@ def normalise_mode(image: Image.Image, fmt: str) -> Image.Image:
 def prepare(image: Image.Image, fmt: str) -> Image.Image:
     """Orientation applied, colours in sRGB, a supported mode, and no metadata left."""
     kept = {k: image.info[k] for k in ("transparency", "duration", "loop") if k in image.info}
-    image = ImageOps.exif_transpose(image) or image
+    image.load()
+    ImageOps.exif_transpose(image, in_place=True)  # no full-size copy when nothing turns
     image = to_srgb(image)
     image = normalise_mode(image, fmt)
     image.info = {k: v for k, v in kept.items() if k != "transparency" or image.mode in ("P", "L")}
@@ -283,21 +284,26 @@ def render(data: bytes, limits: Limits | None = None) -> Rendered:
 def render_still(
     data: bytes, image: Image.Image, fmt: str, limits: Limits
 ) -> tuple[dict[str, bytes], tuple[int, int]]:
-    """Full-size original, then medium from a draft-scaled decode, thumb from medium."""
+    """Full-size original, then the resized variants from a second, cheaper decode."""
     full = prepare(image, fmt)
     size = full.size
     files = {"original": encode([full], fmt, [], 0)}
     del full
     image.close()
-    medium_source = open_image(data, limits)
+    files.update(render_variants(data, fmt, limits))
+    return files, size
+
+
+def render_variants(data: bytes, fmt: str, limits: Limits) -> dict[str, bytes]:
+    """Medium from a draft-scaled decode (JPEG), shrunk with reduce() first; thumb from medium."""
+    source = open_image(data, limits)
     if fmt == "jpeg":
         # Let the JPEG decoder scale by 1/2, 1/4 or 1/8 while decoding (DCT scaling).
-        medium_source.draft(medium_source.mode, (VARIANT_BOUNDS["medium"],) * 2)
-    medium = fit(prepare(medium_source, fmt), VARIANT_BOUNDS["medium"])
+        source.draft(source.mode, (VARIANT_BOUNDS["medium"],) * 2)
+    medium = fit(prepare(source, fmt), VARIANT_BOUNDS["medium"])
+    source.close()
     thumb = fit(medium, VARIANT_BOUNDS["thumb"])
-    files["medium"] = encode([medium], fmt, [], 0)
-    files["thumb"] = encode([thumb], fmt, [], 0)
-    return files, size
+    return {"medium": encode([medium], fmt, [], 0), "thumb": encode([thumb], fmt, [], 0)}
 
 
 def render_animation(image: Image.Image, fmt: str) -> tuple[dict[str, bytes], tuple[int, int]]:
