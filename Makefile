@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test e2e bench lint format clean
+.PHONY: install run test e2e bench lint format clean translations translations-compile
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,23 @@ $(VENV)/.installed: $(BIN)/activate requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed translations-compile
+
+# Compiled catalogues (.mo) are committed; they are rebuilt when a .po is newer.
+CATALOGUES := $(wildcard site/translations/*/LC_MESSAGES/*.po)
+
+translations-compile: $(CATALOGUES:.po=.mo)
+
+site/translations/%.mo: site/translations/%.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# Collect new UI strings into messages.pot and the .po files (then translate, then compile).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o site/translations/messages.pot .
+	$(BIN)/pybabel update -i site/translations/messages.pot -d site/translations -D messages \
+		--no-fuzzy-matching
+	$(MAKE) translations-compile
 
 run: install
 	$(FLASK) db upgrade

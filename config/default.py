@@ -103,6 +103,10 @@ PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 # so registration does not ask DNS (slow, and impossible offline).
 SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}
 SECURITY_USERNAME_MIN_LENGTH = 3  # "bob" is a fine name
+SECURITY_MSG_GENERIC_AUTHN_FAILED = (
+    "The e-mail address or username and the password do not match. Please try again.",
+    "error",
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_SAMESITE = "Lax"

@@ -14,6 +14,7 @@ from flask_security.datastore import UserDatastore
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+from gallery.i18n import forget_previous_locale
 from gallery.urls import is_local_path
 
 
@@ -98,6 +99,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app, datastore, login_form=IdentityLoginForm)
     user_registered.connect(give_member_role, app)
     request_started.connect(forget_previous_user, app)
+    request_started.connect(forget_previous_locale, app)
     app.after_request(keep_account_redirects_local)
     app.view_functions["security.login"] = rate_limited(app.view_functions["security.login"])
 

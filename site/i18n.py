@@ -1,14 +1,49 @@
-"""Language choice: the `lang` cookie set by the navbar switcher, else Accept-Language."""
+"""Language choice: the `lang` cookie set by the navbar switcher, else Accept-Language.
+
+A language has a short code in LANGUAGES ("en", "zh": the cookie, the switcher)
+and a Babel locale. Chinese is "zh_Hans_CN" because that is the name under which
+Flask-Security ships its own Simplified Chinese; our catalogue lives in
+site/translations/zh/ and is found for zh_Hans_CN as well (gettext falls back to
+the bare language).
+"""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
+
+BABEL_LOCALES = {"zh": "zh_Hans_CN"}
+COOKIE = "lang"
 
 
-def select_locale() -> str | None:
-    """Pick the UI language for this request."""
+def chosen_language() -> str:
+    """The LANGUAGES code for this request: cookie, then Accept-Language, then the default."""
     languages = list(current_app.config["LANGUAGES"])
-    chosen = request.cookies.get("lang")
+    default = current_app.config.get("BABEL_DEFAULT_LOCALE", languages[0])
+    if not has_request_context():
+        return default
+    chosen = request.cookies.get(COOKIE)
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or languages[0]
+    return request.accept_languages.best_match(languages) or default
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector."""
+    code = chosen_language()
+    return BABEL_LOCALES.get(code, code)
+
+
+def html_lang() -> str:
+    """The BCP 47 tag for <html lang>: 'en', 'zh-Hans-CN'."""
+    return select_locale().replace("_", "-")
+
+
+def forget_previous_locale(sender: object, **_: object) -> None:
+    """Choose the locale afresh for every request.
+
+    Flask-Babel caches the locale in `g`, which outlives a request when an app
+    context was already pushed (the test suite): a language switch would not show.
+    """
+    from flask import g
+
+    g.pop("_flask_babel", None)

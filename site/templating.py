@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Flask, current_app
 from flask_babel import format_datetime, get_locale
 
+from gallery.i18n import chosen_language, html_lang
 from gallery.roles import can
 
 
@@ -17,7 +18,9 @@ def iso_utc(value: dt.datetime | None) -> str:
 
 def init_app(app: Flask) -> None:
     """Register globals and filters."""
-    app.jinja_env.globals.update(can=can, get_locale=get_locale)
+    app.jinja_env.globals.update(
+        can=can, get_locale=get_locale, html_lang=html_lang, chosen_language=chosen_language
+    )
     app.jinja_env.filters["iso_utc"] = iso_utc
     app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
 

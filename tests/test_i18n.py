@@ -1,0 +1,107 @@
+"""UI languages: Accept-Language, the navbar switcher's cookie, Flask-Security's texts,
+mails, JSON errors, and the health of the Chinese catalogues."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from tests.factories import create_user, csrf_token_from
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "site" / "translations" / "zh" / "LC_MESSAGES"
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("header", ["zh", "zh-CN", "zh-CN,zh;q=0.9,en;q=0.8", "zh-Hans"])
+def test_accept_language_chinese(client, header):
+    html = text(client.get("/login", headers={"Accept-Language": header}))
+    assert '<html lang="zh-Hans-CN">' in html
+    assert "登录" in html and "Log in" not in html
+    assert "邮箱或用户名" in html  # our login form label
+    assert "记住我" in html  # Flask-Security's own catalogue
+
+
+@pytest.mark.parametrize("header", [None, "en-US,en;q=0.9", "fr-FR", "de"])
+def test_other_languages_get_english(client, header):
+    headers = {"Accept-Language": header} if header else {}
+    html = text(client.get("/login", headers=headers))
+    assert '<html lang="en">' in html
+    assert "Log in" in html and "登录" not in html
+
+
+def test_switcher_sets_the_cookie_and_the_page_comes_out_in_chinese(client):
+    english = {"Accept-Language": "en"}
+    page = text(client.get("/register", headers=english))
+    assert 'action="/lang/zh"' in page  # the navbar offers the switch
+    response = client.post("/lang/zh", data={"next": "/register"}, headers=english)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/register"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("lang=zh;") and "Max-Age=" in cookie and "SameSite=Lax" in cookie
+    html = text(client.get("/register", headers=english))
+    assert "创建账号" in html and "Create an account" not in html
+    assert "用户名" in html and "邮箱地址" in html  # field labels of Flask-Security's form
+
+    client.post("/lang/en", data={"next": "/register"})
+    assert "Create an account" in text(client.get("/register", headers={"Accept-Language": "zh"}))
+
+
+def test_switcher_ignores_unknown_languages(client):
+    response = client.post("/lang/xx", data={"next": "/login"})
+    assert response.status_code == 302
+    assert "lang=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_login_error_in_chinese(client):
+    create_user("alice")
+    client.set_cookie("lang", "zh")
+    response = client.post("/login", data={
+        "identity": "alice", "password": "wrong", "csrf_token": csrf_token_from(client)})
+    assert "邮箱/用户名与密码不匹配" in text(response)
+
+
+def test_registration_mail_in_chinese(app, client):
+    client.set_cookie("lang", "zh")
+    client.post("/register", data={
+        "username": "xiaoming", "email": "xiaoming@example.com",
+        "password": "a-long-passphrase", "password_confirm": "a-long-passphrase",
+        "csrf_token": csrf_token_from(client, "/register")})
+    (mail,) = app.extensions["mailman"].outbox
+    assert mail.subject == "欢迎来到 Gallery：请确认你的邮箱地址"
+    assert "请打开这个链接确认你的邮箱地址" in mail.body
+    html = dict((kind, body) for body, kind in mail.alternatives)["text/html"]
+    assert '<html lang="zh-Hans-CN">' in html and "确认我的邮箱地址" in html
+
+
+def test_json_errors_in_chinese(client):
+    response = client.get("/api/no-such-thing", headers={"Accept-Language": "zh"})
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "not_found", "message": "这里什么也没有。"}
+
+
+@pytest.mark.parametrize("domain", ["messages", "flask_security"])
+def test_catalogue_is_complete_and_compiled(domain):
+    po_path = TRANSLATIONS / f"{domain}.po"
+    catalog = read_po(io.BytesIO(po_path.read_bytes()))
+    entries = [message for message in catalog if message.id]
+    assert entries
+    for message in entries:
+        assert message.string, f"untranslated: {message.id!r}"
+        assert "fuzzy" not in message.flags, f"fuzzy: {message.id!r}"
+        assert sorted(PLACEHOLDER.findall(message.id)) == sorted(
+            PLACEHOLDER.findall(message.string)
+        ), f"placeholders differ: {message.id!r}"
+    compiled = read_mo(io.BytesIO((TRANSLATIONS / f"{domain}.mo").read_bytes()))
+    assert {m.id: m.string for m in compiled if m.id} == {m.id: m.string for m in entries}, (
+        f"{domain}.mo is stale: run `make translations-compile`"
+    )
