@@ -143,7 +143,8 @@ def import_tree(
     result.ignored = tally.counts["ignored"]
     result.rejected = {i["what"]: i["reason"] for i in tally.items if i["outcome"] == "rejected"}
     if result.users_created:
-        echo(f"users created (random passwords): {', '.join(result.users_created)}")
+        how = "the given password" if user_password else "random passwords"
+        echo(f"users created ({how}): {', '.join(result.users_created)}")
     for what, reason in result.rejected.items():
         echo(f"  rejected {what}: {reason}")
     echo(summary(source, tally))

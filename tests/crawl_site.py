@@ -128,6 +128,7 @@ class Site:
 
     base: str
     requests: list[str] = field(default_factory=list)
+    agents: set[str] = field(default_factory=set)
     stream_aborted: threading.Event = field(default_factory=threading.Event)
 
     def requested(self, prefix: str) -> list[str]:
@@ -145,6 +146,7 @@ def serve_site() -> Iterator[Site]:
 
         def do_GET(self) -> None:  # noqa: N802
             site.requests.append(self.path)
+            site.agents.add(self.headers.get("User-Agent", ""))
             if self.path == "/stream/huge.jpg":
                 return self.stream()
             status, kind, body = files.get(self.path, (404, "text/html", page("404", "gone")))
