@@ -84,3 +84,22 @@ def test_visitor_sees_a_login_link_instead_of_the_comment_box(page: Any, live_se
     page.goto(f"/images/{image_id}")
     assert page.locator("[data-comment-form]").count() == 0
     assert page.locator(".g-comments a", has_text="Log in").is_visible()
+
+
+def test_report_an_image(page: Any, live_server: Any, login: Any) -> None:
+    from gallery.models import Report
+
+    member, image_id = member_and_image(live_server)
+    login(page, member["username"], member["password"])
+    page.goto(f"/images/{image_id}")
+    page.get_by_role("button", name="Report").click()
+    form = page.locator("[data-report-form]")
+    form.locator("select[name=reason]").select_option("copyright")
+    form.locator("textarea[name=details]").fill("This is my photo.")
+    with page.expect_response(lambda r: r.url.endswith("/api/reports")) as sent:
+        form.get_by_role("button", name="Send report").click()
+    assert sent.value.status == 201
+    form.locator("[data-report-done]").wait_for(state="visible")
+    with live_server.app_context() as session:
+        report = session.query(Report).filter_by(target_type="image", target_id=image_id).one()
+        assert (report.reason, report.details) == ("copyright", "This is my photo.")

@@ -8,7 +8,6 @@ import { api, fillSlot, formatDate, safeHref } from "./api.js";
 
 const PAGE_SIZE = 20;
 const ROW_UNIT = 4; // px, matches grid-auto-rows in site.css
-const ROW_GAP = 18; // px, the vertical space between cards
 const MAX_RETRY_SECONDS = 30;
 
 const BASE83 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~";
@@ -74,11 +73,14 @@ export function buildCard(template, card) {
 
 // Masonry: each card spans as many small grid rows as its height needs.
 function masonry(grid) {
+  // the vertical space between cards equals the column gap of the CSS
+  const gap = () => parseFloat(getComputedStyle(grid).columnGap) || 16;
   grid.classList.add("is-masonry");
   const observer = new ResizeObserver((entries) => {
+    const space = gap();
     for (const entry of entries) {
       const height = entry.target.getBoundingClientRect().height;
-      entry.target.style.gridRowEnd = `span ${Math.ceil((height + ROW_GAP) / ROW_UNIT)}`;
+      entry.target.style.gridRowEnd = `span ${Math.ceil((height + space) / ROW_UNIT)}`;
     }
   });
   const watch = (card) => observer.observe(card);
