@@ -397,3 +397,22 @@ def test_image_page_counts_a_view_once_per_visitor(client: Any, alice: Any) -> N
     assert views_shown(firefox) == "6"  # the same visitor within 30 minutes
     assert views_shown("Mozilla/5.0 (Macintosh) Safari/605.1.15") == "7"
     assert views_shown("Googlebot/2.1 (+http://www.google.com/bot.html)") == "7"
+
+
+def test_navbar_links_to_the_pages(client: Any, auth: Any, alice: Any) -> None:
+    auth.login("alice", "password-alice")
+    page = body(client.get("/picks"))
+    for path in ('href="/hot"', 'href="/picks"', 'href="/u/alice"'):
+        assert path in page
+
+
+def test_hot_page_is_cached_for_visitors_but_not_for_members(
+    client: Any, auth: Any, alice: Any
+) -> None:
+    make_images(alice, 2)
+    assert client.get("/hot").headers.get("X-Gallery-Cache") == "miss"
+    assert client.get("/hot").headers.get("X-Gallery-Cache") == "hit"
+    auth.login("alice", "password-alice")
+    member = client.get("/hot")
+    assert "X-Gallery-Cache" not in member.headers
+    assert 'name="csrf-token" content=""' not in body(member)

@@ -92,3 +92,40 @@ def test_feed_shows_a_retry_after_a_network_error(page: Any, live_server: Any) -
         "document.querySelector('.g-grid').dataset.pages === '2'"
     )
     assert status.locator(".g-feed-error").count() == 0
+
+
+def test_profile_scroll_stops_at_the_end(page: Any, live_server: Any) -> None:
+    ids = seed_images(live_server, 25, "ender")
+    with live_server.app_context() as session:
+        from gallery.models import Image
+
+        username = session.get(Image, ids[0]).author.username
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/api/users/" in r.url else None)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"/u/{username}")
+    assert len(card_ids(page)) == 20
+    scroll_to_bottom(page)
+    status = page.locator("[data-feed-status] .g-feed-end")
+    status.wait_for()
+    assert status.inner_text() == "You have reached the end."
+    assert sorted(card_ids(page)) == sorted(str(i) for i in ids)
+    scroll_to_bottom(page)
+    page.wait_for_timeout(500)
+    assert len(requests) == 1, "no request after the last page"
+
+
+def test_more_link_works_without_javascript(browser: Any, live_server: Any) -> None:
+    ids = seed_images(live_server, 25, "nojs")
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        more = page.locator("[data-feed-more] a")
+        assert more.is_visible()
+        with page.expect_navigation():
+            more.click()
+        assert "/?cursor=" in page.url
+        assert card_ids(page)[:5] == [str(i) for i in reversed(ids[:5])]
+    finally:
+        context.close()
