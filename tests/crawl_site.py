@@ -15,6 +15,7 @@ from PIL import Image as PILImage
 
 MAX_IMAGE_BYTES = 60_000
 MIN_SIZE = 64
+SLOW_SECONDS = 4
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 CC_BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"
 CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
@@ -116,6 +117,7 @@ def build_site() -> dict[str, tuple[int, str, bytes]]:
       <a href="http://example.invalid/elsewhere.html">elsewhere</a>
       <a href="/page2.html">back</a>
     """))
+    files["/slow.html"] = (200, "text/html", page("Slow", "<img src='/img/og.jpg'>"))
     files["/lan.html"] = (200, "text/html", page("LAN", """
       <img src="/img/lan-ok.jpg" alt="Fine"> <img src="/go/lan.jpg" alt="To the LAN">
     """))
@@ -149,6 +151,8 @@ def serve_site() -> Iterator[Site]:
             site.agents.add(self.headers.get("User-Agent", ""))
             if self.path == "/stream/huge.jpg":
                 return self.stream()
+            if self.path == "/slow.html":
+                time.sleep(SLOW_SECONDS)
             status, kind, body = files.get(self.path, (404, "text/html", page("404", "gone")))
             self.send_response(status)
             if status == 302:

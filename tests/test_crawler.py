@@ -6,6 +6,7 @@ import ipaddress
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,7 +19,15 @@ from gallery.crawler.extract import best_candidate, parse_srcset
 from gallery.crawler.safety import AddressPolicy, UnsafeURL, check_url, system_resolver
 from gallery.extensions import db
 from gallery.models import PENDING, VISIBLE, Image, OperationRun, User
-from tests.crawl_site import CC0, CC_BY, CC_BY_SA, MAX_IMAGE_BYTES, MIN_SIZE, serve_site
+from tests.crawl_site import (
+    CC0,
+    CC_BY,
+    CC_BY_SA,
+    MAX_IMAGE_BYTES,
+    MIN_SIZE,
+    SLOW_SECONDS,
+    serve_site,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -279,6 +288,33 @@ def test_byte_limit_stops_the_run(app: Flask) -> None:
     run = last_run()
     assert run.counts["finish_reason"] == "stopped: byte limit reached"
     assert run.counts["stored"] < len(EXPECTED_STORED)
+
+
+def test_time_limit_stops_the_run(app: Flask) -> None:
+    with serve_site() as site:
+        started = time.monotonic()
+        done = flask_cli(
+            app, "crawl", f"{site.base}/slow.html", "--allow-private", "--time-limit", "1", *LIMITS
+        )
+        took = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert last_run().counts["finish_reason"] == "stopped: time limit reached"
+    assert crawled() == {}
+    assert took < SLOW_SECONDS + 3
+
+
+def test_the_resolver_refuses_what_the_middleware_would() -> None:
+    """A name that resolves to a refused address at connect time (DNS rebinding) fails there."""
+    from twisted.internet.error import DNSLookupError
+
+    from gallery.crawler.middleware import REFUSED_HOSTS, SafeResolver
+
+    resolver = SafeResolver.__new__(SafeResolver)
+    resolver.policy = LOOPBACK_ONLY
+    assert resolver._checked("127.0.0.1", "fine.example") == "127.0.0.1"
+    with pytest.raises(DNSLookupError):
+        resolver._checked("169.254.169.254", "rebind.example")
+    assert "link-local" in REFUSED_HOSTS["rebind.example"]
 
 
 def test_loopback_is_refused_without_the_flag(app: Flask) -> None:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from scrapy.http import Request
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
+from twisted.internet.error import DNSLookupError
 from twisted.internet.threads import deferToThread
 
 from gallery.crawler.safety import AddressPolicy, UnsafeURL, check_url, refusal
 from gallery.crawler.spider import UnsafeRequest
 
 POLICY_SETTING = "GALLERY_ADDRESS_POLICY"
+#: host name → why the resolver refused its address (one crawl per process)
+REFUSED_HOSTS: dict[str, str] = {}
 
 
 class SafetyMiddleware:
@@ -57,9 +61,9 @@ class SafeResolver(CachingThreadedResolver):
         return super().getHostByName(name, timeout).addCallback(self._checked, name)
 
     def _checked(self, address: str, name: str) -> str:
-        import ipaddress
-
         why = refusal(ipaddress.ip_address(address), self.policy)
         if why:
-            raise UnsafeURL(f"refused: {name} ({address}) is {why}")
+            REFUSED_HOSTS[name] = f"refused: {name} ({address}) is {why}"
+            # a DNSLookupError is what Twisted expects from a resolver (and does not log)
+            raise DNSLookupError(REFUSED_HOSTS[name])
         return address

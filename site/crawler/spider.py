@@ -10,9 +10,18 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import CloseSpider, IgnoreRequest, StopDownload
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    CloseSpider,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    StopDownload,
+)
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectError, DNSLookupError, TimeoutError
 from twisted.python.failure import Failure
 
@@ -200,13 +209,15 @@ class GallerySpider(scrapy.Spider):
         if isinstance(error, IgnoreRequest):
             return str(error).lower() or "ignored"
         maxsize = request.meta.get("download_maxsize", self.options.max_page_bytes)
-        if type(error).__name__ in ("DownloadCancelledError", "CancelledError"):
+        if isinstance(error, DownloadCancelledError | CancelledError):
             return f"larger than {human_bytes(maxsize)}"
-        if isinstance(error, TimeoutError) or "Timeout" in type(error).__name__:
+        if isinstance(error, TimeoutError | DownloadTimeoutError):
             return "timed out"
-        if isinstance(error, DNSLookupError):
-            return "host does not resolve"
-        if isinstance(error, ConnectError):
+        if isinstance(error, DNSLookupError | CannotResolveHostError):
+            from gallery.crawler.middleware import REFUSED_HOSTS
+
+            return REFUSED_HOSTS.get(urlsplit(request.url).hostname or "", "host does not resolve")
+        if isinstance(error, ConnectError | DownloadConnectionRefusedError):
             return "could not connect"
         return f"download failed ({type(error).__name__})"
 
