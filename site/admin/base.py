@@ -3,6 +3,7 @@ and the small helpers every view uses to call the moderation services."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ from flask import flash, redirect, request
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
+from flask_admin.model import typefmt
 from flask_security import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -88,6 +90,11 @@ class SecureModelView(AdminAccessMixin, ModelView):
     can_delete = False
     can_export = False
     page_size = 50
+    column_type_formatters = {
+        **typefmt.BASE_FORMATTERS,
+        dt.datetime: lambda view, value, name: value.strftime("%Y-%m-%d %H:%M"),
+        dt.date: lambda view, value, name: value.isoformat(),
+    }
     #: action name → permission it needs (besides the view's own)
     action_permissions: dict[str, str] = {}
 
