@@ -158,6 +158,35 @@ def test_unconfirmed_user_gets_403_json_with_a_clear_message(app, client, auth):
     assert response.status_code == 200 and response.get_json() == {"ok": True}
 
 
+MEMBERS_ONLY = [
+    ("post", "/api/images/{id}/like", None),
+    ("delete", "/api/images/{id}/like", None),
+    ("post", "/api/images/{id}/comments", {"body": "hello"}),
+    ("post", "/api/reports", {"target": "image", "id": "{id}", "reason": "spam"}),
+    ("post", "/api/images", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), MEMBERS_ONLY)
+def test_unconfirmed_user_is_refused_by_every_members_only_endpoint(
+    app, client, auth, method, path, body
+):
+    from tests.factories import create_image
+
+    image = create_image(create_user("alice"))
+    create_user("newbie", confirmed=False)
+    auth.login("newbie", "password-newbie")
+    if body and body.get("id") == "{id}":
+        body = {**body, "id": image.id}
+    response = getattr(client, method)(
+        path.format(id=image.id), json=body, headers={"X-CSRFToken": auth.csrf_token()}
+    )
+    assert response.status_code == 403, response.get_data(as_text=True)
+    assert response.get_json()["error"] == "not_confirmed"
+    assert "/confirm" in response.get_json()["message"]
+    assert image.like_count == 0 and image.comment_count == 0
+
+
 def test_wrong_password_and_unknown_user_get_the_same_answer(client, auth):
     create_user("alice")
     answers = []
