@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import time
 import uuid
 from typing import Any
 
@@ -20,7 +21,7 @@ from gallery.models import Image
 
 SEEN_PREFIX = "gallery:views:seen:"
 TOTAL_KEY = "gallery:views:pending-total"
-TIMER_KEY = "gallery:views:flush-timer"
+BATCH_STARTED_KEY = "gallery:views:batch-started"
 BOT_PATTERN = re.compile(
     r"bot\b|bot/|spider|crawl|slurp|facebookexternalhit|bingpreview|embedly|headless|"
     r"python-requests|python-urllib|curl/|wget/|httpclient|go-http-client|okhttp|"
@@ -52,23 +53,27 @@ def record_view(image: Image, request: Request) -> bool:
     seen_key = f"{SEEN_PREFIX}{image.id}:{visitor_key(request)}"
     dedup_seconds = int(config.get("VIEW_DEDUP_SECONDS", 1800))
 
-    def count() -> int | None:
+    def count() -> tuple[int, float] | None:
         client = redis_store.client
         if not client.set(seen_key, b"1", nx=True, ex=dedup_seconds):
             return None
         pipe = client.pipeline(transaction=False)
         pipe.hincrby(PENDING_VIEWS_KEY, image.id, 1)
         pipe.incr(TOTAL_KEY)
-        pipe.set(TIMER_KEY, b"1", nx=True, ex=int(config.get("VIEW_FLUSH_SECONDS", 60)))
-        _, total, timer_started = pipe.execute()
-        return -1 if timer_started else int(total)
+        pipe.set(BATCH_STARTED_KEY, time.time(), nx=True)
+        pipe.get(BATCH_STARTED_KEY)
+        _, total, _, started = pipe.execute()
+        return int(total), float(started)
 
-    total = cache.guarded(count, None)
-    if total is None:
+    counted = cache.guarded(count, None)
+    if counted is None:
         return False
     bump_hot(image.id, 1.0, image.created_at)
-    # -1: the flush timer had run out (VIEW_FLUSH_SECONDS since it was last set).
-    if total == -1 or total >= int(config.get("VIEW_FLUSH_EVERY", 100)):
+    total, started = counted
+    batch_age = time.time() - started
+    if total >= int(config.get("VIEW_FLUSH_EVERY", 100)) or batch_age >= int(
+        config.get("VIEW_FLUSH_SECONDS", 60)
+    ):
         flush_views()
     return True
 
@@ -89,7 +94,7 @@ def flush_views() -> int:
             if "no such key" in str(error).lower():
                 return {}
             raise
-        client.set(TOTAL_KEY, 0)
+        client.delete(TOTAL_KEY, BATCH_STARTED_KEY)
         return {int(k): int(v) for k, v in client.hgetall(batch_key).items()}
 
     counts = cache.guarded(take, {})

@@ -1,0 +1,133 @@
+"""View counting: once per visitor per image per window, bots ignored, batch flushes."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from gallery import feeds, hot
+from gallery.extensions import db, redis_store
+from gallery.models import Image
+from tests.factories import create_image, create_user
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36"
+
+
+def view(app, image, ua=BROWSER, ip="203.0.113.5", user=None) -> bool:
+    with app.test_request_context(
+        f"/images/{image.id}", headers={"User-Agent": ua}, environ_base={"REMOTE_ADDR": ip}
+    ):
+        if user is not None:
+            from flask_login import login_user
+
+            login_user(user)
+        return feeds.record_view(image, __import__("flask").request)
+
+
+def pending(image) -> int:
+    return int(redis_store.client.hget(hot.PENDING_VIEWS_KEY, image.id) or 0)
+
+
+@pytest.fixture
+def image(app):
+    return create_image(create_user("alice"))
+
+
+def test_a_visitor_counts_once_per_window(app, image):
+    assert view(app, image) is True
+    assert view(app, image) is False
+    assert view(app, image, ip="198.51.100.7") is True  # another visitor
+    assert view(app, image, ua=BROWSER + " Firefox") is True  # another device
+    assert pending(image) == 3
+
+
+def test_members_count_by_account_not_address(app, image):
+    bob = create_user("bob")
+    assert view(app, image, user=bob, ip="198.51.100.1") is True
+    assert view(app, image, user=bob, ip="198.51.100.2", ua="Other/1.0 browser") is False
+    assert pending(image) == 1
+
+
+@pytest.mark.parametrize(
+    "ua",
+    [
+        "Googlebot/2.1 (+http://www.google.com/bot.html)",
+        "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+        "facebookexternalhit/1.1",
+        "curl/8.5.0",
+        "python-requests/2.32",
+        "Scrapy/2.11",
+        "",
+        "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/120.0",
+    ],
+)
+def test_known_bots_are_not_counted(app, image, ua):
+    assert view(app, image, ua=ua) is False
+    assert pending(image) == 0
+
+
+def test_no_raw_ip_is_stored(app, image):
+    view(app, image, ip="192.0.2.99")
+    keys = [k.decode() for k in redis_store.client.keys("gallery:views:*")]
+    assert keys and not any("192.0.2.99" in k for k in keys)
+
+
+@pytest.mark.settings(VIEW_DEDUP_SECONDS=1)
+def test_the_window_expires(app, image):
+    assert view(app, image) is True
+    time.sleep(1.2)
+    assert view(app, image) is True
+    assert pending(image) == 2
+
+
+@pytest.mark.settings(VIEW_FLUSH_EVERY=1000, VIEW_FLUSH_SECONDS=3600)
+def test_flask_views_flush_writes_batches(app, runner, image):
+    other = create_image(image.author)
+    for n in range(5):
+        view(app, image, ip=f"198.51.100.{n}")
+    view(app, other)
+    db.session.expire_all()
+    assert db.session.get(Image, image.id).views == 0  # still buffered
+    result = runner.invoke(args=["views", "flush"])
+    assert "views flushed: 6" in result.output
+    db.session.expire_all()
+    assert db.session.get(Image, image.id).views == 5
+    assert db.session.get(Image, other.id).views == 1
+    assert db.session.get(Image, image.id).hot_score > 0
+    assert pending(image) == 0
+    assert "views flushed: 0" in runner.invoke(args=["views", "flush"]).output
+
+
+@pytest.mark.settings(VIEW_FLUSH_EVERY=3, VIEW_FLUSH_SECONDS=3600)
+def test_every_n_views_flush_on_their_own(app, image):
+    for n in range(3):
+        view(app, image, ip=f"198.51.100.{n}")
+    db.session.expire_all()
+    assert db.session.get(Image, image.id).views == 3
+    assert pending(image) == 0
+
+
+def test_a_failed_database_write_keeps_the_views(app, image, monkeypatch):
+    from gallery import views_count
+
+    view(app, image)
+
+    def broken(counts):
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(views_count, "write_views", broken)
+    with pytest.raises(RuntimeError):
+        views_count.flush_views()
+    assert pending(image) == 1
+
+
+@pytest.mark.settings(VIEW_FLUSH_EVERY=1000, VIEW_FLUSH_SECONDS=1)
+def test_a_batch_older_than_the_flush_interval_is_written(app, image):
+    view(app, image, ip="198.51.100.1")
+    db.session.expire_all()
+    assert db.session.get(Image, image.id).views == 0
+    time.sleep(1.1)
+    view(app, image, ip="198.51.100.2")
+    db.session.expire_all()
+    assert db.session.get(Image, image.id).views == 2
