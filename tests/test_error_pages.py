@@ -1,0 +1,78 @@
+"""Error pages: HTML in the site's look with a way on, JSON under /api."""
+
+from __future__ import annotations
+
+import pytest
+
+from gallery.errors import NotConfirmed
+from tests.factories import create_user
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_404_page(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    page = html(response)
+    assert "We could not find that page" in page
+    assert 'class="navbar' in page and 'href="/"' in page
+
+
+def test_404_json_under_api(client):
+    response = client.get("/api/no/such/thing")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "not_found", "message": "There is nothing here."}
+
+
+def test_403_not_confirmed_page_offers_a_new_mail(app, client, auth):
+    @app.get("/test/needs-confirmation")
+    def needs_confirmation():  # type: ignore[no-untyped-def]
+        raise NotConfirmed()
+
+    create_user("newbie", confirmed=False)
+    auth.login("newbie", "password-newbie")
+    response = client.get("/test/needs-confirmation")
+    assert response.status_code == 403
+    page = html(response)
+    assert "Please confirm your e-mail address" in page
+    assert 'href="/confirm"' in page
+
+
+def test_401_page_offers_login_with_next(app, client):
+    from gallery.errors import NotLoggedIn
+
+    @app.get("/test/needs-login")
+    def needs_login():  # type: ignore[no-untyped-def]
+        raise NotLoggedIn()
+
+    response = client.get("/test/needs-login?x=1")
+    assert response.status_code == 401
+    assert 'href="/login?next=/test/needs-login?x%3D1"' in html(response)
+
+
+@pytest.mark.settings(PROPAGATE_EXCEPTIONS=False)
+def test_500_page_stands_alone(app, client):
+    @app.get("/test/broken")
+    def broken():  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    response = client.get("/test/broken")
+    assert response.status_code == 500
+    page = html(response)
+    assert "Something broke on our side" in page
+    assert "boom" not in page  # no internals leak
+    assert 'class="navbar' not in page
+
+
+@pytest.mark.settings(PROPAGATE_EXCEPTIONS=False)
+def test_500_json_under_api(app, client):
+    @app.get("/api/test/broken")
+    def broken_api():  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    response = client.get("/api/test/broken")
+    assert response.status_code == 500
+    assert response.get_json()["error"] == "server_error"
+    assert "boom" not in response.get_data(as_text=True)
