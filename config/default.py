@@ -61,12 +61,23 @@ RATELIMIT_HEADERS_ENABLED = True
 # Moderation
 PURGE_RETENTION_DAYS = 30
 
-# Feeds
-VIEW_DEDUP_SECONDS = 30 * 60
-VIEW_FLUSH_EVERY = 100
-PICKS_PER_DAY = 4
-HOT_GRAVITY = 1.8
-FEED_PAGE_CACHE_SECONDS = 30
+# Feeds (feeds helper): views, hot ranking, picks and caches; see README
+# "Hot ranking, views and caches".
+VIEW_DEDUP_SECONDS = 30 * 60  # a visitor's view of an image counts once per window
+VIEW_FLUSH_EVERY = 100  # buffered views written to the database after this many...
+VIEW_FLUSH_SECONDS = 60  # ...or once the oldest buffered view is this old
+PICKS_PER_DAY = 4  # automatic picks when nothing is scheduled for today
+HOT_HALF_LIFE_HOURS = 12  # an image's points count half as much every half-life of age
+HOT_COMMENT_WEIGHT = 3  # points per comment (a view is 1)
+HOT_LIKE_WEIGHT = 5  # points per like
+HOT_CACHE_SECONDS = 30  # the cached id list of the hot ranking
+PICKS_CACHE_SECONDS = 300  # the cached id list of a date's picks
+FEED_PAGE_CACHE_SECONDS = 30  # whole responses cached for visitors (no session cookie)
+# Rate limits must not take the site down with Redis: short timeouts, errors
+# swallowed, and an in-memory fallback while the storage is unreachable.
+RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}
+RATELIMIT_SWALLOW_ERRORS = True
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
 # Mail: Flask-Mailman's console backend prints mails (with confirmation links).
 MAIL_BACKEND = "console"
