@@ -249,6 +249,9 @@ def test_go_is_404_without_a_shop_link_or_for_hidden_images(client: Any, alice: 
     plain = create_image(alice)
     hidden = create_image(alice, status=HIDDEN, shop_url="https://shop.example.com/x")
     assert client.get(f"/go/{plain.id}").status_code == 404
+    for stored in ("javascript:alert(1)", "//evil.example.net/", "ftp://shop.example.com/"):
+        odd = create_image(alice, shop_url=stored)
+        assert client.get(f"/go/{odd.id}").status_code == 404, stored
     assert client.get(f"/go/{hidden.id}").status_code == 404
     db.session.expire_all()
     assert db.session.get(Image, hidden.id).shop_clicks == 0
@@ -383,11 +386,11 @@ def test_visitor_home_page_is_served_from_the_page_cache(client: Any, alice: Any
 
 
 def test_image_page_counts_a_view_once_per_visitor(client: Any, alice: Any) -> None:
-    image = create_image(alice, views=5)
+    image_id = create_image(alice, views=5).id
 
     def views_shown(agent: str) -> str:
-        db.session.expire_all()  # each real request has a fresh session
-        page = body(client.get(f"/images/{image.id}", headers={"User-Agent": agent}))
+        db.session.remove()  # each real request has a fresh session and transaction
+        page = body(client.get(f"/images/{image_id}", headers={"User-Agent": agent}))
         match = re.search(r"<dd data-views>(\d+)</dd>", page)
         assert match
         return match.group(1)

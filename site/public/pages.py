@@ -8,10 +8,9 @@ The visitor versions of / and /hot carry nothing per user, so the page cache
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
-    abort,
     current_app,
     flash,
     make_response,
@@ -25,9 +24,10 @@ from flask_security import current_user
 from sqlalchemy import update
 
 from gallery import cards, feeds, interactions, moderation
+from gallery.errors import NotFound
 from gallery.extensions import csrf, db, security
 from gallery.hot import pending_views
-from gallery.models import REPORT_REASONS, VISIBLE, Image, User
+from gallery.models import REPORT_REASONS, Image, User
 from gallery.pagecache import visitor_cached
 from gallery.public import bp
 from gallery.roles import can, permission_required
@@ -47,22 +47,22 @@ def image_for_viewer(image_id: int) -> Image:
     return interactions.visible_image(image_id, include_hidden=can("image-hide"))
 
 
-def user_or_404(username: str) -> User:
-    """An active user by username, else 404."""
+def active_user(username: str) -> User:
+    """An active user by username, else NotFound (404)."""
     user = security.datastore.find_user(username=username)
     if user is None or not user.active:
-        abort(404)
+        raise NotFound("There is no such member.")
     return user
 
 
-def parse_date_or_404(value: str) -> dt.date:
-    """A YYYY-MM-DD date that is not in the future, else 404."""
+def picks_date(value: str) -> dt.date:
+    """A YYYY-MM-DD date that is not in the future, else NotFound (404)."""
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        abort(404)
-    if len(value) != 10 or day > today():
-        abort(404)
+        day = None
+    if day is None or len(value) != 10 or day > today():
+        raise NotFound("There are no picks for that date; dates look like 2026-11-27.")
     return day
 
 
@@ -78,13 +78,9 @@ def count_shop_click(image_id: int) -> None:
     )
 
 
-def feed_page(
-    fetch: Any, *fetch_args: Any, limit: int = FEED_PAGE_SIZE
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Call a keyset feed (latest_page/profile_page) with ?cursor and return
-    (cards, next_cursor)."""
-    page = fetch(*fetch_args, request.args.get("cursor") or None, limit)
-    return cards.cards(page.images), page.next_cursor
+def cursor_arg() -> str | None:
+    """The ?cursor= of a feed page (malformed ones are a 400 from the feed)."""
+    return request.args.get("cursor") or None
 
 
 # ---------------------------------------------------------------- feeds
@@ -94,15 +90,18 @@ def feed_page(
 @visitor_cached()
 def index():  # type: ignore[no-untyped-def]
     """Today's picks pinned on top (first page only), then the latest feed."""
-    items, next_cursor = feed_page(feeds.latest_page)
-    first_page = not request.args.get("cursor")
-    picks = cards.cards(feeds.picks_for(today())) if first_page else []
-    db.session.commit()  # automatic picks chosen just now are recorded
+    page = feeds.latest_page(cursor_arg(), FEED_PAGE_SIZE)
+    first_page = cursor_arg() is None
+    picked = feeds.picks_for(today()) if first_page else []
+    both = cards.cards([*picked, *page.images])  # one hydration for both lists
+    # automatic picks chosen just now are recorded (after the cards: a commit
+    # expires the loaded rows)
+    db.session.commit()
     return render_template(
         "public/index.html",
-        picks=picks,
-        items=items,
-        next_cursor=next_cursor,
+        picks=both[: len(picked)],
+        items=both[len(picked) :],
+        next_cursor=page.next_cursor,
         first_page=first_page,
     )
 
@@ -115,18 +114,20 @@ def hot():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/picks")
+@visitor_cached()
 def picks():  # type: ignore[no-untyped-def]
     """Today's picks; `?date=` (the date form) goes to that day's archive page."""
     if request.args.get("date"):
-        day = parse_date_or_404(request.args["date"])
+        day = picks_date(request.args["date"])
         return redirect(url_for("public.picks_on", day=day.isoformat()))
     return render_picks(today())
 
 
 @bp.get("/picks/<day>")
+@visitor_cached()
 def picks_on(day: str):  # type: ignore[no-untyped-def]
     """The picks of one past day (the archive)."""
-    return render_picks(parse_date_or_404(day))
+    return render_picks(picks_date(day))
 
 
 def render_picks(day: dt.date) -> str:
@@ -145,12 +146,16 @@ def render_picks(day: dt.date) -> str:
 
 
 @bp.get("/u/<username>")
+@visitor_cached()
 def profile(username: str):  # type: ignore[no-untyped-def]
     """One member's images, newest first, with infinite scroll."""
-    user = user_or_404(username)
-    items, next_cursor = feed_page(feeds.profile_page, user)
+    user = active_user(username)
+    page = feeds.profile_page(user, cursor_arg(), FEED_PAGE_SIZE)
     return render_template(
-        "public/profile.html", profile=user, items=items, next_cursor=next_cursor
+        "public/profile.html",
+        profile=user,
+        items=cards.cards(page.images),
+        next_cursor=page.next_cursor,
     )
 
 
@@ -206,10 +211,12 @@ def restore(image_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/go/<int:image_id>")
 def go(image_id: int):  # type: ignore[no-untyped-def]
     """Count a click on the shop link, then redirect to that image's stored URL only."""
-    image = db.session.get(Image, image_id)
-    if image is None or image.status != VISIBLE or not image.shop_url:
-        abort(404)
-    target = image.shop_url
+    image = interactions.visible_image(image_id)
+    target = image.shop_url or ""
+    # stored URLs are checked on the way in; checked again so /go can never
+    # become a javascript: or protocol-relative redirect
+    if urlsplit(target).scheme not in ("http", "https") or not urlsplit(target).netloc:
+        raise NotFound("This image has no shop link.")
     count_shop_click(image.id)
     db.session.commit()
     response = redirect(target, code=302)
