@@ -61,7 +61,7 @@ def test_register_confirm_login_logout(app, client, auth):
     db.session.expire_all()
     assert db.session.get(User, user.id).confirmed_at is not None
 
-    for identity in ("zoe", "zoe@example.com", "ZOE@Example.com"):
+    for identity in ("zoe", "Zoe", "zoe@example.com", "ZOE@Example.com"):
         response = auth.login(identity, "a-long-passphrase")
         assert response.status_code == 302, identity
         assert response.headers["Location"] == "/"
