@@ -419,3 +419,22 @@ def test_hot_page_is_cached_for_visitors_but_not_for_members(
     member = client.get("/hot")
     assert "X-Gallery-Cache" not in member.headers
     assert 'name="csrf-token" content=""' not in body(member)
+
+
+@pytest.mark.parametrize(
+    ("code", "next_path", "cookie", "location"),
+    [
+        ("zh", "/hot", "lang=zh", "/hot"),
+        ("en", "//evil.example.net/", "lang=en", "/"),
+        ("xx", "/picks", None, "/picks"),
+    ],
+)
+def test_language_switch_sets_a_cookie_and_goes_back_locally(
+    client: Any, code: str, next_path: str, cookie: str | None, location: str
+) -> None:
+    response = client.post(f"/lang/{code}", data={"next": next_path})
+    assert response.status_code == 302
+    assert response.headers["Location"].removeprefix("http://localhost") == location
+    set_cookie = response.headers.get("Set-Cookie", "")
+    assert (cookie in set_cookie) if cookie else ("lang=" not in set_cookie)
+    assert "session=" not in set_cookie

@@ -103,3 +103,36 @@ def test_report_an_image(page: Any, live_server: Any, login: Any) -> None:
     with live_server.app_context() as session:
         report = session.query(Report).filter_by(target_type="image", target_id=image_id).one()
         assert (report.reason, report.details) == ("copyright", "This is my photo.")
+
+
+def test_more_comments_load_in_place_without_duplicates(
+    page: Any, live_server: Any, login: Any
+) -> None:
+    import datetime as dt
+
+    from gallery.models import Image, User
+    from tests.factories import create_comment
+
+    member, image_id = member_and_image(live_server)
+    with live_server.app_context() as session:
+        image = session.get(Image, image_id)
+        author = session.query(User).filter_by(username=member["username"]).one()
+        start = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(hours=1)
+        for i in range(25):
+            create_comment(image, author, body=f"old comment {i:02d}",
+                           created_at=start + dt.timedelta(seconds=i))
+    login(page, member["username"], member["password"])
+    page.goto(f"/images/{image_id}")
+    bodies = page.locator(".g-comment-list .g-comment [data-slot=body]")
+    assert bodies.count() == 20
+
+    # a new comment first, then the older page: the older ones go above it
+    page.locator("[data-comment-form] textarea").fill("fresh one")
+    page.locator("[data-comment-form] [type=submit]").click()
+    page.locator(".g-comment-list .g-comment.is-new").wait_for()
+    with page.expect_response(lambda r: "/comments?cursor=" in r.url):
+        page.locator("[data-comments-more]").click()
+    page.wait_for_function("document.querySelectorAll('.g-comment-list .g-comment').length === 26")
+    texts = bodies.all_inner_texts()
+    assert texts == [f"old comment {i:02d}" for i in range(25)] + ["fresh one"]
+    assert page.locator("[data-comments-more]").count() == 0
