@@ -247,3 +247,12 @@ class OperationRun(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="running")
     args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class DailyViews(db.Model):
+    """Views counted per UTC day (added at each flush of the buffered counters)."""
+
+    __tablename__ = "daily_views"
+
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    views: Mapped[int] = mapped_column(Integer, default=0)

@@ -315,12 +315,23 @@ def test_dashboard_shows_the_figures(app, client, mod) -> None:
 
     create_report(create_user("r"), "image", reported.id, "spam", "")
     db.session.commit()
+    from gallery.admin import stats
+
+    today = utcnow().date()
+    with db.engine.begin() as connection:  # what the view-counter flush does
+        stats.record_daily_views(connection, 40, today)
+        stats.record_daily_views(connection, 2, today)
+        stats.record_daily_views(connection, 7, today - dt.timedelta(days=3))
+        stats.record_daily_views(connection, 1000, today - dt.timedelta(days=40))
     html = client.get("/admin/").get_data(as_text=True)
     assert re.search(r'data-stat="open-reports">1<', html)
     assert re.search(r'data-stat="pending">1<', html)
     assert 'data-stat="storage" title="3072 bytes"' in html
     assert html.count('<svg class="chart') == 4
-    assert "3 in 30 days" in html  # uploads chart total
+    totals = dict(re.findall(r'<span class="font-weight-bold text-dark">(\w[\w-]*)</span>\s*'
+                             r'<span>(\d+) in 30 days', html))
+    assert totals == {"Uploads": "3", "Views": "49", "Comments": "0", "Sign-ups": "3"}
+    assert f"<title>{today.isoformat()}: 42</title>" in html
 
 
 def test_flask_purge_takes_only_what_was_hidden_long_enough(app, runner) -> None:

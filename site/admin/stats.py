@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from gallery.extensions import db
-from gallery.models import PENDING, Comment, Image, Like, User, utcnow
+from gallery.models import PENDING, Comment, DailyViews, Image, User, utcnow
 
 DAYS = 30
 WIDTH, HEIGHT, PAD = 600, 140, 22
@@ -77,13 +77,36 @@ def chart(title: str, series: list[tuple[dt.date, int]]) -> Chart:
     return Chart(title=title, bars=bars, total=sum(n for _, n in series), peak=peak)
 
 
+def views_per_day(days: int = DAYS, today: dt.date | None = None) -> list[tuple[dt.date, int]]:
+    """Views per UTC day from the daily_views table, gaps as 0."""
+    today = today or utcnow().date()
+    start = today - dt.timedelta(days=days - 1)
+    found = dict(db.session.execute(
+        select(DailyViews.date, DailyViews.views).where(DailyViews.date >= start)).all())
+    return [(start + dt.timedelta(days=i), found.get(start + dt.timedelta(days=i), 0))
+            for i in range(days)]
+
+
+def record_daily_views(connection: Any, views: int, day: dt.date | None = None) -> None:
+    """Add `views` to the day's total inside the caller's transaction (called where the
+    buffered view counters are flushed into Image.views)."""
+    if views <= 0:
+        return
+    day = day or utcnow().date()
+    table = DailyViews.__table__
+    updated = connection.execute(
+        table.update().where(table.c.date == day).values(views=table.c.views + views))
+    if updated.rowcount == 0:
+        connection.execute(table.insert().values(date=day, views=views))
+
+
 def charts(today: dt.date | None = None) -> list[Chart]:
-    """The four 30-day charts of the dashboard."""
+    """The 30-day charts of the dashboard."""
     return [
         chart("Uploads", per_day(Image.created_at, today=today)),
+        chart("Views", views_per_day(today=today)),
         chart("Comments", per_day(Comment.created_at, today=today)),
         chart("Sign-ups", per_day(User.create_datetime, today=today)),
-        chart("Likes", per_day(Like.created_at, today=today)),
     ]
 
 
