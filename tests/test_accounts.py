@@ -114,7 +114,8 @@ def test_unconfirmed_user_can_ask_for_a_new_confirmation_mail(app, client, auth)
     create_user("newbie", confirmed=False)
     auth.login("newbie", "password-newbie")
     page = client.get("/reset")
-    assert "/confirm" in page_text(page)  # the banner links to the resend form
+    assert 'href="/confirm"' in page_text(page)  # the banner links to the resend form
+    assert 'value="newbie@example.com"' in page_text(client.get("/confirm"))  # pre-filled
     response = client.post(
         "/confirm",
         data={"email": "newbie@example.com", "csrf_token": auth.csrf_token()},

@@ -56,3 +56,18 @@ def test_wrong_password_shows_a_generic_error(page, live_server, login):
     assert error
     login(page, unique("nobody"), "not-the-password")
     assert page.locator(".alert-danger, .invalid-feedback").first.inner_text() == error
+
+
+def test_language_switcher_turns_the_page_chinese(page, live_server):
+    page.goto("/login")
+    assert page.locator("h1").inner_text() == "Log in"
+    page.click(".navbar .dropdown-toggle >> text=English")
+    with page.expect_navigation():
+        page.click("text=简体中文")
+    assert page.url.endswith("/login")
+    assert page.locator("h1").inner_text() == "登录"
+    assert page.locator("html").get_attribute("lang") == "zh-Hans-CN"
+    cookies = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}
+    assert cookies["lang"] == "zh"
+    page.goto("/register")
+    assert page.locator("h1").inner_text() == "创建账号"
