@@ -314,3 +314,15 @@ def test_account_pages_use_the_site_layout(client, path):
     html = page_text(response)
     assert 'class="navbar' in html and "bootstrap.min.css" in html
     assert "fs-div" not in html  # Flask-Security's unstyled markup is not used
+
+
+@pytest.mark.parametrize("path", ["/change", "/verify", "/confirm"])
+def test_logged_in_account_pages_use_the_site_layout(client, auth, path):
+    create_user("alice")
+    auth.login()
+    response = client.get(path)
+    assert response.status_code == 200
+    html = page_text(response)
+    assert 'class="navbar' in html and "alice" in html
+    assert 'name="password"' in html or 'name="email"' in html
+    assert "fs-div" not in html
