@@ -357,3 +357,41 @@ def test_flask_purge_takes_only_what_was_hidden_long_enough(app, runner) -> None
     assert refused.exit_code != 0 and "hide it first" in refused.output
     now = runner.invoke(args=["purge", "--image", str(recent.id)])
     assert now.exit_code == 0 and "purged 1" in now.output
+
+
+def listed(client: Any, url: str) -> set[int]:
+    """The row ids an admin list shows."""
+    html = client.get(url).get_data(as_text=True)
+    return {int(i) for i in re.findall(r'name="rowid" class="action-checkbox" value="(\d+)"', html)}
+
+
+def test_image_and_comment_filters_search_and_sort(app, client, mod) -> None:
+    alice, bob = create_user("alice"), create_user("bob")
+    lake = create_image(alice, caption="a quiet lake", views=5)
+    hidden = create_image(alice, caption="hidden one", status=HIDDEN, views=50)
+    crawled = create_image(bob, caption="crawled", source="crawl", status=PENDING)
+    reported = create_image(bob, caption="reported", views=500)
+    from gallery.reports import create_report
+
+    create_report(alice, "image", reported.id, "spam", "")
+    kind = create_comment(lake, bob, "kind words")
+    create_comment(lake, alice, "other words", status=HIDDEN)
+    db.session.commit()
+    cases = {
+        "/admin/image/?flt0_status_equals=hidden": {hidden.id},
+        "/admin/image/?flt0_source_equals=crawl": {crawled.id},
+        "/admin/image/?flt0_author_equals=bob": {crawled.id, reported.id},
+        "/admin/image/?flt0_has_reports_is=1": {reported.id},
+        "/admin/image/?flt0_has_reports_is=0": {lake.id, hidden.id, crawled.id},
+        "/admin/image/?search=lake": {lake.id},
+        "/admin/image/?search=bob": {crawled.id, reported.id},
+        "/admin/queue/": {crawled.id},
+        "/admin/comment/?flt0_status_equals=visible": {kind.id},
+        "/admin/comment/?search=kind": {kind.id},
+    }
+    for url, expected in cases.items():
+        assert listed(client, url) == expected, url
+    by_views = client.get("/admin/image/?sort=7&desc=1").get_data(as_text=True)
+    order = [int(i) for i in re.findall(r'class="action-checkbox" value="(\d+)"', by_views)]
+    views = {i.id: i.views for i in (lake, hidden, crawled, reported)}
+    assert [views[i] for i in order] == sorted(views.values(), reverse=True)

@@ -90,6 +90,7 @@ class SecureModelView(AdminAccessMixin, ModelView):
     can_delete = False
     can_export = False
     page_size = 50
+    named_filter_urls = True
     column_type_formatters = {
         **typefmt.BASE_FORMATTERS,
         dt.datetime: lambda view, value, name: value.strftime("%Y-%m-%d %H:%M"),

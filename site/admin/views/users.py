@@ -17,8 +17,8 @@ from gallery.models import User
 def content_links(view: Any, context: Any, user: User, name: str) -> Markup:
     """Links to this user's images and comments in the admin lists."""
     return Markup('<a href="{}">images</a> · <a href="{}">comments</a>').format(
-        url_for("image.index_view", search=user.username or ""),
-        url_for("comment.index_view", search=user.username or ""),
+        url_for("image.index_view", flt0_author_equals=user.username or ""),
+        url_for("comment.index_view", flt0_author_equals=user.username or ""),
     )
 
 
