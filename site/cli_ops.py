@@ -40,8 +40,12 @@ from gallery.errors import GalleryError
 @with_appcontext
 def crawl_command(url: str, allow_nets: tuple[str, ...], **given: object) -> None:
     """Crawl URL's site for images (robots.txt obeyed, throttled) into the moderation queue."""
-    from gallery.crawler.runner import build_options, run_crawl
-
+    try:
+        from gallery.crawler.runner import build_options, run_crawl
+    except ImportError as error:
+        raise click.ClickException(
+            f"the crawler needs Scrapy ({error}); install it with: pip install '.[crawler]'"
+        ) from error
     try:
         options = build_options(current_app.config, url, allow_nets, given)
     except ValueError as error:

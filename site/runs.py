@@ -29,7 +29,8 @@ class Tally:
     reasons: Counter[str] = field(default_factory=Counter)
     items: list[dict[str, Any]] = field(default_factory=list)
     finish_reason: str = "finished"
-    _last_draw: float = field(default_factory=time.monotonic)
+    _started: float = field(default_factory=time.monotonic)
+    _last_draw: float = 0.0
     _drawn: bool = False
 
     def add(self, label: str, n: int = 1) -> None:
@@ -76,7 +77,9 @@ class Tally:
             return
         now = time.monotonic()
         tty = self.stream.isatty()
-        if not force and now - self._last_draw < (0.1 if tty else 5.0):
+        # a terminal gets a fresh line at once, a log file one line every 5 s
+        last = self._last_draw or (0.0 if tty else self._started)
+        if not force and now - last < (0.1 if tty else 5.0):
             return
         self._last_draw = now
         if tty:

@@ -300,7 +300,7 @@ def test_time_limit_stops_the_run(app: Flask) -> None:
     assert done.returncode == 0, done.stderr
     assert last_run().counts["finish_reason"] == "stopped: time limit reached"
     assert crawled() == {}
-    assert took < SLOW_SECONDS + 3
+    assert took < SLOW_SECONDS / 2  # the page in flight was cut off too
 
 
 def test_the_resolver_refuses_what_the_middleware_would() -> None:

@@ -133,3 +133,26 @@ def test_seed_demo_goes_through_the_importer(app: Flask, runner: Any) -> None:
     assert coffee.shop_url == "https://shop.example.com/mugs/classic"
     kinds = db.session.scalars(select(OperationRun.kind)).all()
     assert kinds == ["seed", "seed"]
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_line_redraws_in_place_on_a_terminal() -> None:
+    from gallery.runs import Tally
+
+    screen = FakeTerminal()
+    tally = Tally(labels=("found", "stored", "duplicates", "rejected"), stream=screen)
+    tally.add("found", 3)
+    tally.stored("a.png", 1)
+    tally.duplicate("b.png", "same content as an image already stored", 1)
+    tally.rejected("c.png", "too small")
+    tally.close()
+    frames = screen.getvalue().split("\r\x1b[K")
+    assert frames[-1] == "found 3 · stored 1 · duplicates 1 · rejected 1 (too small: 1)\n"
+    assert tally.as_counts()["reasons"] == {"too small": 1}
+    assert [item["outcome"] for item in tally.as_counts()["items"]] == [
+        "stored", "duplicate", "rejected"
+    ]

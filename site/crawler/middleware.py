@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 from typing import Any
 
 from scrapy.http import Request
@@ -24,21 +25,37 @@ class SafetyMiddleware:
     """Check each request (redirects and robots.txt included) before anything is sent.
 
     It runs before every other downloader middleware, so a refused address is
-    never contacted, not even for its robots.txt.
+    never contacted, not even for its robots.txt. It also shortens each
+    request's timeout so that no download outlives the run's time limit
+    (Scrapy's own time limit waits for the downloads in flight).
     """
 
-    def __init__(self, policy: AddressPolicy) -> None:
+    def __init__(self, policy: AddressPolicy, time_limit: float, timeout: float) -> None:
         self.policy = policy
+        self.time_limit = time_limit
+        self.timeout = timeout
+        self.deadline: float | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SafetyMiddleware:
-        return cls(crawler.settings[POLICY_SETTING])
+        settings = crawler.settings
+        return cls(
+            settings[POLICY_SETTING],
+            settings.getfloat("CLOSESPIDER_TIMEOUT"),
+            settings.getfloat("DOWNLOAD_TIMEOUT"),
+        )
 
     async def process_request(self, request: Request) -> None:
         try:
             await maybe_deferred_to_future(deferToThread(check_url, request.url, self.policy))
         except UnsafeURL as error:
             raise UnsafeRequest(error.reason) from error
+        if self.time_limit:
+            now = time.monotonic()
+            if self.deadline is None:
+                self.deadline = now + self.time_limit
+            left = max(self.deadline - now, 0.0) + 1.0
+            request.meta["download_timeout"] = min(self.timeout or left, left)
 
 
 class SafeResolver(CachingThreadedResolver):
