@@ -50,7 +50,10 @@ def crawl_command(url: str, allow_nets: tuple[str, ...], **given: object) -> Non
         options = build_options(current_app.config, url, allow_nets, given)
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
-    tally = run_crawl(options, echo=click.echo)
+    try:
+        tally = run_crawl(options, echo=click.echo)
+    except GalleryError as error:
+        raise click.ClickException(str(error.message)) from error
     if tally.finish_reason.startswith("error"):
         raise SystemExit(1)
 

@@ -340,3 +340,10 @@ def test_crawl_refuses_bad_options(runner: Any, args: list[str], message: str) -
     result = runner.invoke(args=["crawl", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_crawl_refuses_an_impossible_account_name(runner: Any) -> None:
+    result = runner.invoke(args=["crawl", "http://127.0.0.1:9/", "--allow-private", "--user", "ab"])
+    assert result.exit_code == 1
+    assert "'ab' cannot be a username" in result.output
+    assert db.session.scalar(select(db.func.count(OperationRun.id))) == 0
