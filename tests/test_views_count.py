@@ -87,11 +87,11 @@ def test_flask_views_flush_writes_batches(app, runner, image):
     for n in range(5):
         view(app, image, ip=f"198.51.100.{n}")
     view(app, other)
-    db.session.expire_all()
+    db.session.rollback()  # a new snapshot: the flush wrote on its own connection
     assert db.session.get(Image, image.id).views == 0  # still buffered
     result = runner.invoke(args=["views", "flush"])
     assert "views flushed: 6" in result.output
-    db.session.expire_all()
+    db.session.rollback()  # a new snapshot: the flush wrote on its own connection
     assert db.session.get(Image, image.id).views == 5
     assert db.session.get(Image, other.id).views == 1
     assert db.session.get(Image, image.id).hot_score > 0
@@ -103,7 +103,7 @@ def test_flask_views_flush_writes_batches(app, runner, image):
 def test_every_n_views_flush_on_their_own(app, image):
     for n in range(3):
         view(app, image, ip=f"198.51.100.{n}")
-    db.session.expire_all()
+    db.session.rollback()  # a new snapshot: the flush wrote on its own connection
     assert db.session.get(Image, image.id).views == 3
     assert pending(image) == 0
 
@@ -125,9 +125,9 @@ def test_a_failed_database_write_keeps_the_views(app, image, monkeypatch):
 @pytest.mark.settings(VIEW_FLUSH_EVERY=1000, VIEW_FLUSH_SECONDS=1)
 def test_a_batch_older_than_the_flush_interval_is_written(app, image):
     view(app, image, ip="198.51.100.1")
-    db.session.expire_all()
+    db.session.rollback()  # a new snapshot: the flush wrote on its own connection
     assert db.session.get(Image, image.id).views == 0
     time.sleep(1.1)
     view(app, image, ip="198.51.100.2")
-    db.session.expire_all()
+    db.session.rollback()  # a new snapshot: the flush wrote on its own connection
     assert db.session.get(Image, image.id).views == 2

@@ -1,0 +1,193 @@
+"""Redis refused or hung: every API row still answers from the database, the breaker
+skips Redis after the first failure, and an outage is logged once."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from gallery import create_app
+from gallery.extensions import db
+from tests.conftest import DATABASE_URL, _empty_tables, base_config
+from tests.factories import create_comment, create_image, create_user
+from tests.feeds_support import Member, ids
+
+PATHS = ("/api/images", "/api/hot", "/api/picks", "/api/users/alice/images")
+
+
+class HungRedis:
+    """A TCP server that accepts connections and never answers."""
+
+    def __init__(self) -> None:
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(64)
+        self.port = self.server.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            self.accepted.append(connection)
+
+    def close(self) -> None:
+        self.server.close()
+        for connection in self.accepted:
+            connection.close()
+
+
+def closed_port() -> int:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def build_app(tmp_path: Any, redis_url: str | None, **settings: Any) -> Flask:
+    config = base_config(tmp_path)
+    config.update(REDIS_URL=redis_url, **settings)
+    return create_app(config)
+
+
+@pytest.fixture
+def make_app(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path / "instance"))
+    made: list[Any] = []
+
+    def factory(redis_url: str | None, **settings: Any) -> Flask:
+        folder = tmp_path / f"app{len(made)}"
+        folder.mkdir()
+        app = build_app(folder, redis_url, **settings)
+        context = app.app_context()
+        context.push()
+        if DATABASE_URL:
+            db.drop_all()
+        db.create_all()
+        from gallery.roles import sync_roles
+
+        sync_roles()
+        db.session.commit()
+        made.append(context)
+        return app
+
+    yield factory
+    for context in reversed(made):
+        db.session.remove()
+        if DATABASE_URL:
+            _empty_tables()
+        db.engine.dispose()
+        context.pop()
+
+
+def seed() -> list[Any]:
+    alice = create_user("alice")
+    images = [create_image(alice) for _ in range(12)]
+    create_comment(images[-1], alice, "still here")
+    return images
+
+
+def exercise(app: Flask) -> list[float]:
+    """Every GET row, a comment and a like; returns the latencies of GET /api/images."""
+    client = app.test_client()
+    images = seed()
+    for path in PATHS:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.get_json())
+    assert ids(client.get("/api/images?limit=3")) == [i.id for i in reversed(images)][:3]
+    card = client.get(f"/api/images/{images[-1].id}").get_json()
+    assert card["comments"][0]["body"] == "still here"
+    assert client.get(f"/api/images/{images[-1].id}/comments").status_code == 200
+    bob = Member(app.test_client(), "bob")
+    assert bob.post(f"/api/images/{images[0].id}/comments", {"body": "hi"}).status_code == 201
+    assert bob.post(f"/api/images/{images[0].id}/like").get_json()["like_count"] == 1
+    return timed(client, "/api/images")
+
+
+def timed(client: Any, path: str, distinct: bool = False) -> list[float]:
+    """Latencies of 30 GETs; `distinct` adds a parameter so no cached answer fits."""
+    latencies = []
+    for n in range(30):
+        started = time.perf_counter()
+        assert client.get(f"{path}?n={n}" if distinct else path).status_code == 200
+        latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+def test_redis_refused_leaves_the_api_working(make_app, caplog):
+    caplog.set_level(logging.WARNING, logger="gallery.cache")
+    app = make_app(f"redis://127.0.0.1:{closed_port()}/0")
+    exercise(app)
+    outage_lines = [r for r in caplog.records if "Redis unavailable" in r.getMessage()]
+    assert len(outage_lines) == 1  # one line per outage, not per request
+
+
+def test_redis_hung_is_skipped_after_one_timeout(make_app, caplog):
+    caplog.set_level(logging.WARNING, logger="gallery.cache")
+    hung = HungRedis()
+    try:
+        app = make_app(f"redis://127.0.0.1:{hung.port}/0", REDIS_SOCKET_TIMEOUT=0.2)
+        started = time.perf_counter()
+        exercise(app)
+        elapsed = time.perf_counter() - started
+        # The breaker opened on the first timeout: Redis was not asked again (one
+        # connection for the cache client, at most a few for the rate limiter's).
+        assert len(hung.accepted) <= 4, len(hung.accepted)
+        assert elapsed < 10, elapsed
+        assert len([r for r in caplog.records if "Redis unavailable" in r.getMessage()]) == 1
+    finally:
+        hung.close()
+
+
+def test_breaker_tries_again_after_its_pause(make_app):
+    hung = HungRedis()
+    try:
+        app = make_app(
+            f"redis://127.0.0.1:{hung.port}/0", REDIS_SOCKET_TIMEOUT=0.1, REDIS_BREAKER_SECONDS=0.3
+        )
+        client = app.test_client()
+        seed()
+        assert client.get("/api/images").status_code == 200
+        time.sleep(0.1)  # let the accept thread catch up
+        first = len(hung.accepted)
+        assert first >= 1
+        for _ in range(5):
+            assert client.get("/api/images").status_code == 200
+        time.sleep(0.1)
+        assert len(hung.accepted) == first  # skipped while open
+        time.sleep(0.3)
+        assert client.get("/api/images").status_code == 200
+        time.sleep(0.1)
+        assert len(hung.accepted) > first  # asked again: the timed-out connection was dropped
+    finally:
+        hung.close()
+
+
+def test_feed_latency_with_redis_stopped_against_running(make_app, capsys):
+    """Prints the figures; the bound is generous (no timed unit tests), the report has them."""
+    running_app = make_app(None)
+    running = statistics.median(exercise(running_app))
+    uncached = statistics.median(timed(running_app.test_client(), "/api/images", distinct=True))
+    db.session.remove()
+    stopped_app = make_app(f"redis://127.0.0.1:{closed_port()}/0")
+    stopped = statistics.median(exercise(stopped_app))
+    with capsys.disabled():
+        print(
+            f"\nGET /api/images median: redis running {running * 1000:.2f} ms (cached), "
+            f"{uncached * 1000:.2f} ms (not cached); redis stopped {stopped * 1000:.2f} ms "
+            f"({stopped / uncached:.1f}x the uncached time)"
+        )
+    assert stopped < 1.0  # no per-request socket timeout once the breaker is open
