@@ -87,7 +87,7 @@ def test_registration_messages_a_person_understands(client):
         },
     )
     assert response.status_code == 200
-    errors = re.findall(r'invalid-feedback[^>]*>\s*([^<]+?)\s*<', page_text(response))
+    errors = re.findall(r"invalid-feedback[^>]*>\s*([^<]+?)\s*<", page_text(response))
     assert len(errors) >= 3, errors
     text = " ".join(errors)
     assert "Username" in text and "characters" in text
@@ -200,7 +200,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client, auth):
         response = auth.login(identity, password)
         assert response.status_code == 200
         html = page_text(response)
-        errors = re.findall(r'(?:alert-danger|invalid-feedback)[^>]*>\s*([^<]+?)\s*<', html)
+        errors = re.findall(r"(?:alert-danger|invalid-feedback)[^>]*>\s*([^<]+?)\s*<", html)
         answers.append(errors)
     assert answers[0], "an error is shown"
     assert all(errors == answers[0] for errors in answers), answers
@@ -211,7 +211,8 @@ def test_password_reset_does_not_reveal_which_addresses_exist(app, client):
     answers = []
     for email in ("alice@example.com", "nobody@example.com"):
         response = client.post(
-            "/reset", data={"email": email, "csrf_token": csrf_token_from(client, "/reset")},
+            "/reset",
+            data={"email": email, "csrf_token": csrf_token_from(client, "/reset")},
             follow_redirects=True,
         )
         html = re.sub(r'name="csrf_token"[^>]*|content="[^"]*"', "", page_text(response))
@@ -223,16 +224,21 @@ def test_password_reset_does_not_reveal_which_addresses_exist(app, client):
 
 def test_password_reset_and_change(app, client, auth):
     create_user("alice")
-    client.post("/reset", data={"email": "alice@example.com",
-                                "csrf_token": csrf_token_from(client, "/reset")})
+    client.post(
+        "/reset",
+        data={"email": "alice@example.com", "csrf_token": csrf_token_from(client, "/reset")},
+    )
     link = RESET_LINK.search(outbox(app)[-1].body)
     assert link
     token_page = client.get(link.group(1))
     assert token_page.status_code == 200
     response = client.post(
         link.group(1),
-        data={"password": "brand-new-passphrase", "password_confirm": "brand-new-passphrase",
-              "csrf_token": csrf_token_from(client, link.group(1))},
+        data={
+            "password": "brand-new-passphrase",
+            "password_confirm": "brand-new-passphrase",
+            "csrf_token": csrf_token_from(client, link.group(1)),
+        },
     )
     assert response.status_code == 302
     assert outbox(app)[-1].to == ["alice@example.com"]  # the reset notice
@@ -242,9 +248,12 @@ def test_password_reset_and_change(app, client, auth):
 
     response = client.post(
         "/change",
-        data={"password": "brand-new-passphrase", "new_password": "third-passphrase-ok",
-              "new_password_confirm": "third-passphrase-ok",
-              "csrf_token": csrf_token_from(client, "/change")},
+        data={
+            "password": "brand-new-passphrase",
+            "new_password": "third-passphrase-ok",
+            "new_password_confirm": "third-passphrase-ok",
+            "csrf_token": csrf_token_from(client, "/change"),
+        },
     )
     assert response.status_code == 302, page_text(response)
     assert response.headers["Location"] == "/", response.headers["Location"]
@@ -261,9 +270,11 @@ def test_login_rate_limit_returns_429(client, auth):
     response = auth.login("alice", "password-alice")
     assert response.status_code == 429
     assert "Too many requests" in page_text(response)
-    json_response = client.post("/login", json={"identity": "alice", "password": "x"},
-                                headers={"X-CSRFToken": auth.csrf_token(),
-                                         "Accept": "application/json"})
+    json_response = client.post(
+        "/login",
+        json={"identity": "alice", "password": "x"},
+        headers={"X-CSRFToken": auth.csrf_token(), "Accept": "application/json"},
+    )
     assert json_response.status_code == 429
     assert json_response.get_json()["error"] == "too_many_requests"
 
@@ -290,8 +301,9 @@ def test_deactivated_user_loses_a_running_session(app, client, auth):
 @pytest.mark.parametrize("path", ["/login", "/register", "/reset", "/confirm", "/logout"])
 def test_post_without_csrf_token_is_refused(client, path):
     create_user("alice")
-    response = client.post(path, data={"identity": "alice", "password": "password-alice",
-                                       "email": "alice@example.com"})
+    response = client.post(
+        path, data={"identity": "alice", "password": "password-alice", "email": "alice@example.com"}
+    )
     assert response.status_code == 400
     assert "security token" in page_text(response)
 

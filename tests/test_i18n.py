@@ -65,17 +65,25 @@ def test_switcher_ignores_unknown_languages(client):
 def test_login_error_in_chinese(client):
     create_user("alice")
     client.set_cookie("lang", "zh")
-    response = client.post("/login", data={
-        "identity": "alice", "password": "wrong", "csrf_token": csrf_token_from(client)})
+    response = client.post(
+        "/login",
+        data={"identity": "alice", "password": "wrong", "csrf_token": csrf_token_from(client)},
+    )
     assert "邮箱/用户名与密码不匹配" in text(response)
 
 
 def test_registration_mail_in_chinese(app, client):
     client.set_cookie("lang", "zh")
-    client.post("/register", data={
-        "username": "xiaoming", "email": "xiaoming@example.com",
-        "password": "a-long-passphrase", "password_confirm": "a-long-passphrase",
-        "csrf_token": csrf_token_from(client, "/register")})
+    client.post(
+        "/register",
+        data={
+            "username": "xiaoming",
+            "email": "xiaoming@example.com",
+            "password": "a-long-passphrase",
+            "password_confirm": "a-long-passphrase",
+            "csrf_token": csrf_token_from(client, "/register"),
+        },
+    )
     (mail,) = app.extensions["mailman"].outbox
     assert mail.subject == "欢迎来到 Gallery：请确认你的邮箱地址"
     assert "请打开这个链接确认你的邮箱地址" in mail.body

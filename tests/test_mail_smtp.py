@@ -55,15 +55,24 @@ def smtp_inbox() -> Iterator[Inbox]:
 
 
 @pytest.mark.settings(
-    MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=PORT, MAIL_USE_TLS=False,
-    MAIL_USE_SSL=False, MAIL_TIMEOUT=5,
+    MAIL_BACKEND="smtp",
+    MAIL_SERVER="127.0.0.1",
+    MAIL_PORT=PORT,
+    MAIL_USE_TLS=False,
+    MAIL_USE_SSL=False,
+    MAIL_TIMEOUT=5,
 )
 def test_confirmation_mail_arrives_over_smtp(app, client, smtp_inbox):
-    response = client.post("/register", data={
-        "username": "zoe", "email": "zoe@example.com",
-        "password": "a-long-passphrase", "password_confirm": "a-long-passphrase",
-        "csrf_token": csrf_token_from(client, "/register"),
-    })
+    response = client.post(
+        "/register",
+        data={
+            "username": "zoe",
+            "email": "zoe@example.com",
+            "password": "a-long-passphrase",
+            "password_confirm": "a-long-passphrase",
+            "csrf_token": csrf_token_from(client, "/register"),
+        },
+    )
     assert response.status_code == 302
     assert not getattr(app.extensions["mailman"], "outbox", [])  # nothing went to locmem
 

@@ -101,10 +101,12 @@ def test_utf8mb4_round_trip_on_migrated_tables(migrated_app):
     assert db.session.scalar(select(Image.caption).where(Image.id == image_id)) == EMOJI
     assert db.session.scalar(select(Comment.body).where(Comment.id == comment_id)) == f"{EMOJI} 😀"
     if db.engine.dialect.name == "mysql":
-        rows = db.session.execute(text(
-            "SELECT table_name, table_collation FROM information_schema.tables "
-            "WHERE table_schema = DATABASE()"
-        )).all()
+        rows = db.session.execute(
+            text(
+                "SELECT table_name, table_collation FROM information_schema.tables "
+                "WHERE table_schema = DATABASE()"
+            )
+        ).all()
         assert rows and all(collation.startswith("utf8mb4") for _, collation in rows), rows
 
 

@@ -31,8 +31,11 @@ def login_with_next(client, next_value: str):
     return client.post(
         "/login",
         query_string={"next": next_value},
-        data={"identity": "alice", "password": "password-alice",
-              "csrf_token": csrf_token_from(client, "/login")},
+        data={
+            "identity": "alice",
+            "password": "password-alice",
+            "csrf_token": csrf_token_from(client, "/login"),
+        },
     )
 
 
@@ -57,8 +60,12 @@ def test_next_in_the_form_body_is_checked_too(client, next_value):
     create_user("alice")
     response = client.post(
         "/login",
-        data={"identity": "alice", "password": "password-alice", "next": next_value,
-              "csrf_token": csrf_token_from(client, "/login")},
+        data={
+            "identity": "alice",
+            "password": "password-alice",
+            "next": next_value,
+            "csrf_token": csrf_token_from(client, "/login"),
+        },
     )
     assert response.headers["Location"] == "/"
 

@@ -60,12 +60,21 @@ def test_roles_sync_command(runner):
     ("role", "allowed", "refused"),
     [
         ("member", MEMBER_PERMISSIONS, MODERATOR_PERMISSIONS | OPERATOR_PERMISSIONS | ADMIN_ONLY),
-        ("moderator", MEMBER_PERMISSIONS | MODERATOR_PERMISSIONS,
-         (OPERATOR_PERMISSIONS - {"admin-access"}) | ADMIN_ONLY),
-        ("operator", MEMBER_PERMISSIONS | OPERATOR_PERMISSIONS,
-         (MODERATOR_PERMISSIONS - {"admin-access"}) | ADMIN_ONLY),
-        ("admin", MEMBER_PERMISSIONS | MODERATOR_PERMISSIONS | OPERATOR_PERMISSIONS | ADMIN_ONLY,
-         set()),
+        (
+            "moderator",
+            MEMBER_PERMISSIONS | MODERATOR_PERMISSIONS,
+            (OPERATOR_PERMISSIONS - {"admin-access"}) | ADMIN_ONLY,
+        ),
+        (
+            "operator",
+            MEMBER_PERMISSIONS | OPERATOR_PERMISSIONS,
+            (MODERATOR_PERMISSIONS - {"admin-access"}) | ADMIN_ONLY,
+        ),
+        (
+            "admin",
+            MEMBER_PERMISSIONS | MODERATOR_PERMISSIONS | OPERATOR_PERMISSIONS | ADMIN_ONLY,
+            set(),
+        ),
     ],
 )
 def test_permissions_of_each_role(app, role, allowed, refused):
