@@ -83,6 +83,11 @@ WARM_PATHS = ("/api/hot", "/api/picks", "/api/images", "/", "/hot", "/picks")
 
 def warm_caches(paths: tuple[str, ...] = WARM_PATHS) -> list[str]:
     """Request the busiest visitor URLs once so their caches are filled (flask cache warm)."""
+    from gallery.extensions import db
+    from gallery.picks import ensure_automatic_picks, today
+
+    ensure_automatic_picks(today())  # choosing them drops the caches: do it first
+    db.session.commit()
     client = current_app.test_client()
     lines = []
     for path in paths:
