@@ -154,3 +154,13 @@ def has_metadata(data: bytes) -> list[str]:
     if image.getexif():
         found.append("exif tags")
     return found
+
+
+def animated_webp(frames: int = 3, size: tuple[int, int] = (200, 100)) -> bytes:
+    images = [gradient(size).rotate(i * 30) for i in range(frames)]
+    return encode(images[0], "WEBP", save_all=True, append_images=images[1:], duration=100, loop=0)
+
+
+def palette_png_with_transparency(size: tuple[int, int] = (300, 200)) -> bytes:
+    image = gradient(size).convert("P", palette=Image.Palette.ADAPTIVE)
+    return encode(image, "PNG", transparency=0)

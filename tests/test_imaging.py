@@ -138,3 +138,16 @@ def test_byte_limit() -> None:
 def test_frame_limit() -> None:
     with pytest.raises(TooLarge, match="5 frames; the limit is 3"):
         imaging.render(samples.animated_gif(frames=5), imaging.Limits(max_frames=3))
+
+
+def test_animated_webp_stays_animated() -> None:
+    rendered = imaging.render(samples.animated_webp(frames=3))
+    assert rendered.format == "webp"
+    assert {opened(f).n_frames for f in rendered.files.values()} == {3}
+
+
+def test_palette_png_keeps_its_transparency() -> None:
+    rendered = imaging.render(samples.palette_png_with_transparency())
+    original = opened(rendered.files["original"])
+    assert original.mode == "P" and original.info.get("transparency") == 0
+    assert opened(rendered.files["thumb"]).mode == "RGBA"

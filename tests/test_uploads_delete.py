@@ -151,3 +151,10 @@ def test_plain_form_needs_csrf(client: FlaskClient) -> None:
     response = client.post("/upload", data={"file": (io.BytesIO(samples.jpeg()), "a.jpg")},
                            content_type="multipart/form-data")
     assert response.status_code == 400
+
+
+def test_page_tells_unconfirmed_members_to_confirm(client: FlaskClient) -> None:
+    login_as(client, create_user("newbie", confirmed=False))
+    response = client.get("/upload")
+    assert response.status_code == 403
+    assert "confirm your e-mail" in response.get_data(as_text=True)

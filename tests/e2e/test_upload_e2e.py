@@ -15,7 +15,8 @@ def file_payload(name: str, data: bytes, mime: str = "image/jpeg") -> dict[str, 
 
 
 def results(page: Any) -> list[str]:
-    return [text.strip() for text in page.locator("[data-upload-list] [data-result]").all_inner_texts()]
+    texts = page.locator("[data-upload-list] [data-result]").all_inner_texts()
+    return [text.strip() for text in texts]
 
 
 def test_upload_two_files_and_see_both_in_the_feed(page: Any, live_server: LiveServer,
@@ -83,3 +84,27 @@ def test_dropped_file_over_the_size_limit_is_stopped_in_the_browser(
     page.wait_for_function("document.querySelectorAll('[data-upload-list] .is-error').length === 1")
     assert "larger than the limit of 20 MB" in results(page)[0]
     assert page.locator("[data-upload-list] [data-name]").inner_text() == "huge.jpg"
+
+
+def test_plain_form_works_without_javascript(browser: Any, live_server: LiveServer) -> None:
+    from tests.e2e.conftest import login_through_form
+
+    user = live_server.create_user()
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        login_through_form(page, user["username"], user["password"])
+        page.goto("/upload")
+        page.set_input_files("[data-file-input]", [
+            file_payload("a.jpg", samples.jpeg((500, 500))),
+            file_payload("b.webp", samples.webp((300, 300)), "image/webp"),
+        ])
+        with page.expect_navigation():
+            page.click("[data-upload-submit]")
+        outcomes = page.locator("[data-upload-outcomes] a", has_text="view the image")
+        assert outcomes.count() == 2
+        href = outcomes.first.get_attribute("href") or ""
+        assert re.fullmatch(r"/images/\d+", href)
+    finally:
+        context.close()
