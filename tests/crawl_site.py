@@ -64,8 +64,11 @@ def build_site() -> dict[str, tuple[int, str, bytes]]:
         "/img/og.jpg": (200, "image/jpeg", picture((220, 200, 40), stripe=4)),
         "/img/dup.jpg": (200, "image/jpeg", picture((120, 40, 160), stripe=5)),
         "/img/micro.jpg": (200, "image/jpeg", picture((40, 160, 160), stripe=6)),
+        "/img/lazy.jpg": (200, "image/jpeg", picture((90, 20, 60), stripe=10)),
         "/img/tiny.png": (200, "image/png", picture((90, 90, 90), "PNG", size=(16, 16))),
         "/img/huge.png": (200, "image/png", noise(300)),
+        "/img/full.jpg": (200, "image/jpeg", picture((160, 100, 40), size=(240, 180), stripe=9)),
+        "/img/thumb.jpg": (200, "image/jpeg", picture((160, 100, 40), size=(80, 60))),
         "/img/lan-ok.jpg": (200, "image/jpeg", picture((10, 100, 200), stripe=8)),
         "/files/notes.jpg": (200, "image/jpeg", page("notes", "<p>not an image at all</p>")),
         "/private/secret.jpg": (200, "image/jpeg", picture((1, 2, 3))),
@@ -112,6 +115,9 @@ def build_site() -> dict[str, tuple[int, str, bytes]]:
           <span itemprop="name">Micro Maker</span></span>
         <link itemprop="license" href="{CC0}">
       </div>
+      <a href="/img/full.jpg">
+        <img src="/img/thumb.jpg" alt="Full size, linked from its thumbnail"></a>
+      <img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="/img/lazy.jpg" alt="Lazy">
       <img src="/img/missing.jpg" alt="gone">
       <a href="/missing.html">gone</a>
       <a href="http://example.invalid/elsewhere.html">elsewhere</a>

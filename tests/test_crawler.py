@@ -179,6 +179,8 @@ EXPECTED_STORED = {
     "/img/og.jpg": ("Yellow for sharing", CC_BY, None, "/index.html"),
     "/img/dup.jpg": ("Shared picture", CC0, "Linked Data Person", "/page2.html"),
     "/img/micro.jpg": ("Teal microdata", CC0, "Micro Maker", "/page3.html"),
+    "/img/full.jpg": ("Full size, linked from its thumbnail", None, None, "/page3.html"),
+    "/img/lazy.jpg": ("Lazy", None, None, "/page3.html"),
 }
 EXPECTED_NOT_STORED = {
     "/img/red-copy.jpg": ("duplicate", "same content"),
@@ -215,20 +217,21 @@ def test_crawl_stores_exactly_the_good_images_and_says_why_not_the_others(app: F
         run = last_run()
         assert (run.kind, run.status) == ("crawl", "finished")
         counts = {k: run.counts[k] for k in ("pages", "found", "stored", "duplicates", "rejected")}
-        assert counts == {"pages": 3, "found": 14, "stored": 6, "duplicates": 1, "rejected": 7}
+        assert counts == {"pages": 3, "found": 16, "stored": 8, "duplicates": 1, "rejected": 7}
         assert run.counts["skipped"] == 2
         seen = outcomes(run)
         for path, (outcome, reason) in EXPECTED_NOT_STORED.items():
             assert seen[path][0] == outcome, path
             assert reason in seen[path][1], (path, seen[path])
         assert {p for p, (o, _) in seen.items() if o == "stored"} == set(EXPECTED_STORED)
-        assert "crawl finished: pages 3 · found 14 · stored 6" in done.stdout
+        assert "crawl finished: pages 3 · found 16 · stored 8" in done.stdout
 
         # robots.txt was read first and its folder never asked for
         assert first_run_requests[0] == "/robots.txt"
         assert site.requested("/private/") == []
         # the best srcset / <picture> candidate only, each address once
-        assert site.requested("/img/red-small.jpg") == site.requested("/img/blue.jpg") == []
+        for never in ("/img/red-small.jpg", "/img/blue.jpg", "/img/thumb.jpg"):
+            assert site.requested(never) == [], never
         assert len(site.requested("/img/dup.jpg")) == 1
         assert site.stream_aborted.wait(5), "the oversized stream was read to its end"
         assert all(agent.startswith("GalleryBot/1.0 (") for agent in site.agents)
@@ -240,7 +243,8 @@ def test_crawl_stores_exactly_the_good_images_and_says_why_not_the_others(app: F
 
     assert set(crawled()) == set(EXPECTED_STORED)
     rerun = last_run()
-    assert (rerun.counts["stored"], rerun.counts["duplicates"]) == (0, 7)
+    # known addresses are not downloaded; red-copy.jpg is, and is again the same content
+    assert (rerun.counts["stored"], rerun.counts["duplicates"]) == (0, len(EXPECTED_STORED) + 1)
     assert outcomes(rerun)["/img/red.jpg"] == ("duplicate", "already stored (same address)")
     assert not set(second_run_requests) & set(EXPECTED_STORED)
     assert db.session.scalar(select(db.func.count(OperationRun.id))) == 2

@@ -126,11 +126,17 @@ class Page:
     def _images(self) -> list[FoundImage]:
         images: dict[str, FoundImage] = {}
         for img in self.sel.xpath("//img[not(ancestor::picture)]"):
-            candidates = parse_srcset(img.xpath("@srcset").get() or img.xpath("@data-srcset").get())
-            src = img.xpath("@src").get() or img.xpath("@data-src").get()
+            if self._inside_image_link(img):
+                continue  # a thumbnail: the link's full-size image is taken instead
+            candidates = parse_srcset(img.xpath("@data-srcset").get() or img.xpath("@srcset").get())
+            # lazy loading puts the real address in data-src and a placeholder in src
+            sources = (img.xpath("@data-src").get(), img.xpath("@src").get())
+            src = next((s for s in sources if s and not s.startswith("data:")), None)
             chosen = best_candidate(candidates) if candidates else src
             self._add(images, chosen, img, img)
         for picture in self.sel.xpath("//picture[not(ancestor::picture)]"):
+            if self._inside_image_link(picture):
+                continue
             img = picture.xpath(".//img[1]")
             candidates = []
             for source in picture.xpath(".//source[@srcset]"):
@@ -143,13 +149,18 @@ class Page:
         for link in self.sel.xpath("//a[@href]"):
             url = absolute(self.base, link.xpath("@href").get())
             if url and suffix(url) in IMAGE_SUFFIXES:
-                self._add(images, url, link, link, caption=link.xpath("string(.)").get())
+                caption = link.xpath(".//img/@alt").get() or link.xpath("string(.)").get()
+                self._add(images, url, link, link, caption=caption)
         for prop in ("og:image", "og:image:url", "og:image:secure_url"):
             for content in self.sel.xpath(f"//meta[@property='{prop}']/@content").getall():
                 alt = self.sel.xpath("//meta[@property='og:image:alt']/@content").get()
                 title = self.sel.xpath("//meta[@property='og:title']/@content").get()
                 self._add(images, content, None, None, caption=alt or title)
         return list(images.values())
+
+    def _inside_image_link(self, node: Selector) -> bool:
+        url = absolute(self.base, node.xpath("ancestor::a[@href][1]/@href").get())
+        return bool(url) and suffix(url or "") in IMAGE_SUFFIXES
 
     def _add(
         self,
