@@ -151,3 +151,13 @@ def test_palette_png_keeps_its_transparency() -> None:
     original = opened(rendered.files["original"])
     assert original.mode == "P" and original.info.get("transparency") == 0
     assert opened(rendered.files["thumb"]).mode == "RGBA"
+
+
+def test_draft_decoded_variants_are_turned_like_the_original() -> None:
+    rendered = imaging.render(samples.jpeg_exif_gps((3000, 2000)))
+    assert (rendered.width, rendered.height) == (2000, 3000)
+    medium = opened(rendered.files["medium"]).convert("RGB")
+    assert medium.size == (720, 1080)
+    assert opened(rendered.files["thumb"]).size == (213, 320)
+    red, green, blue = medium.getpixel((medium.width - 3, 3))  # type: ignore[misc]
+    assert red > 200 and green < 60 and blue < 60
