@@ -80,9 +80,14 @@ def test_hide_is_immediate_everywhere_and_restore_brings_it_back(app, client, mo
         assert image.id in public_ids(app, path), path
     assert visitor.get(f"/api/images/{image.id}").status_code == 200
 
+    listing = client.get("/admin/image/").get_data(as_text=True)
+    assert listing.count('data-row-action="hide"') == 2  # a one-click Hide on each row
     assert action(client, "image", "hide", image.id).status_code == 302
     db.session.refresh(image)
     assert image.status == HIDDEN
+    listing = client.get("/admin/image/").get_data(as_text=True)
+    assert listing.count('data-row-action="hide"') == 1
+    assert listing.count('data-row-action="restore"') == 1
     for path in lists:
         assert image.id not in public_ids(app, path), path
     assert visitor.get(f"/api/images/{image.id}").status_code == 404

@@ -12,8 +12,11 @@ from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
 from flask_admin.model import typefmt
+from flask_admin.model.template import BaseListRowAction
 from flask_security import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import select
 
 from gallery.errors import Forbidden
@@ -76,6 +79,28 @@ class SecureForm(BaseForm):
 
     class Meta(FlaskForm.Meta):
         pass
+
+
+class StatusRowAction(BaseListRowAction):
+    """A one-click Hide or Restore button on each row: a small POST form to the same
+    action endpoint (and permission check) as the bulk actions."""
+
+    def render(self, context: Any, row_id: str, row: Any) -> Markup | str:
+        view = context.resolve("admin_view")
+        name, label = ("restore", "Restore") if row.status in ("hidden", "rejected") else (
+            "hide", "Hide")
+        if not view.is_action_allowed(name):
+            return ""
+        return Markup(
+            '<form method="post" action="{}" class="d-inline">'
+            '<input type="hidden" name="csrf_token" value="{}">'
+            '<input type="hidden" name="action" value="{}">'
+            '<input type="hidden" name="rowid" value="{}">'
+            '<input type="hidden" name="url" value="{}">'
+            '<button type="submit" class="btn btn-link btn-sm p-0 ml-1" data-row-action="{}">{}'
+            "</button></form>"
+        ).format(view.get_url(".action_view"), generate_csrf(), name, row_id,
+                 context.resolve("return_url"), name, label)
 
 
 class StaffView(AdminAccessMixin, BaseView):

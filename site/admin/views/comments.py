@@ -9,7 +9,7 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from markupsafe import Markup
 
 from gallery import moderation
-from gallery.admin.base import SecureModelView, apply_to
+from gallery.admin.base import SecureModelView, StatusRowAction, apply_to
 from gallery.models import HIDDEN, VISIBLE, Comment
 
 
@@ -29,6 +29,7 @@ class CommentView(SecureModelView):
     action_permissions = {"hide": "comment-hide", "restore": "comment-hide",
                           "purge": "image-delete"}
     can_view_details = True
+    column_extra_row_actions = [StatusRowAction()]
     column_list = ("id", "body", "author.username", "image_id", "status", "created_at")
     column_labels = {"author.username": "Author", "image_id": "Image"}
     column_sortable_list = ("id", "created_at", "status")

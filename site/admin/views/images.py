@@ -13,7 +13,14 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from gallery import moderation
-from gallery.admin.base import ORIGIN, SecureModelView, actor, apply_to, thumb_url
+from gallery.admin.base import (
+    ORIGIN,
+    SecureModelView,
+    StatusRowAction,
+    actor,
+    apply_to,
+    thumb_url,
+)
 from gallery.extensions import db
 from gallery.models import IMAGE_STATUSES, PENDING, Image, Report
 
@@ -63,6 +70,7 @@ class ImageView(SecureModelView):
     }
     can_edit = True
     can_view_details = True
+    column_extra_row_actions = [StatusRowAction()]
     column_list = ("thumb", "id", "caption", "author.username", "status", "source",
                    "created_at", "views", "like_count", "comment_count", "hot_score")
     column_labels = {"thumb": "", "author.username": "Author", "like_count": "Likes",
