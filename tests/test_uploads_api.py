@@ -13,6 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image as PILImage
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from gallery.extensions import db
 from gallery.models import Image
@@ -201,7 +203,11 @@ def test_request_over_the_size_limit_is_413_json(app: Flask, client: FlaskClient
                                                  alice: Any) -> None:
     big = samples.encode(PILImage.frombytes("RGB", (700, 600), os.urandom(1_260_000)), "PNG")
     assert len(big) > 1024 * 1024
-    response = post_image(client, big, filename="big.png", content_type="image/png")
+    # encoded here: the test client would spool a body this big to a temporary file
+    # that it never closes once the app refuses to read it
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(big), "big.png")})
+    response = client.post("/api/images", data=body, headers={"X-CSRFToken": csrf(client)},
+                           content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 413
     assert response.json["error"] == "too_large"
     assert "larger than the limit of 1 MB" in response.json["message"]
