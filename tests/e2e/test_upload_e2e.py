@@ -108,3 +108,15 @@ def test_plain_form_works_without_javascript(browser: Any, live_server: LiveServ
         assert re.fullmatch(r"/images/\d+", href)
     finally:
         context.close()
+
+
+def test_pixel_bomb_is_stopped_in_the_browser(page: Any, live_server: LiveServer,
+                                              login: Any) -> None:
+    user = live_server.create_user()
+    login(page, user["username"], user["password"])
+    page.goto("/upload")
+    page.set_input_files("[data-file-input]", [
+        file_payload("bomb.png", samples.png_bomb(), "image/png"),
+    ])
+    page.wait_for_function("document.querySelectorAll('[data-upload-list] .is-error').length === 1")
+    assert "too many pixels (10000×10000); the limit is 40 megapixels" in results(page)[0]
