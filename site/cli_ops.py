@@ -72,7 +72,10 @@ def import_command(directory: Path, user_password: str | None, pending: bool) ->
 
     try:
         import_tree(
-            directory, source="import", publish=not pending, echo=click.echo,
+            directory,
+            source="import",
+            publish=not pending,
+            echo=click.echo,
             user_password=user_password,
         )
     except GalleryError as error:

@@ -21,8 +21,12 @@ CC_BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"
 CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
 
 
-def picture(colour: tuple[int, int, int], fmt: str = "JPEG", size: tuple[int, int] = (160, 120),
-            stripe: int = 0) -> bytes:
+def picture(
+    colour: tuple[int, int, int],
+    fmt: str = "JPEG",
+    size: tuple[int, int] = (160, 120),
+    stripe: int = 0,
+) -> bytes:
     """A small image of one colour with a stripe, so that each one has its own content."""
     image = PILImage.new("RGB", size, colour)
     for x in range(stripe * 7 % size[0], size[0], 23):
@@ -76,7 +80,12 @@ def build_site() -> dict[str, tuple[int, str, bytes]]:
         "/go/metadata.jpg": (302, "", b"http://169.254.169.254/latest/meta-data/photo.jpg"),
         "/go/lan.jpg": (302, "", b"http://10.0.0.1/photo.jpg"),
     }
-    files["/index.html"] = (200, "text/html", page("Start", f"""
+    files["/index.html"] = (
+        200,
+        "text/html",
+        page(
+            "Start",
+            f"""
       <img src="/img/red-small.jpg" srcset="/img/red-small.jpg 80w, /img/red.jpg 160w"
            alt="A red square">
       <picture>
@@ -93,21 +102,37 @@ def build_site() -> dict[str, tuple[int, str, bytes]]:
       <a href="/files/notes.jpg">my notes</a>
       <a href="/private/page.html">private page</a>
       <a href="/page2.html" rel="next">next</a>
-    """, head=f"""<meta property="og:image" content="/img/og.jpg">
+    """,
+            head=f"""<meta property="og:image" content="/img/og.jpg">
       <meta property="og:image:alt" content="Yellow for sharing">
-      <link rel="license" href="{CC_BY}">"""))
-    files["/page2.html"] = (200, "text/html", page("Two", """
+      <link rel="license" href="{CC_BY}">""",
+        ),
+    )
+    files["/page2.html"] = (
+        200,
+        "text/html",
+        page(
+            "Two",
+            """
       <img src="/img/dup.jpg" alt="Shared picture">
       <img src="/img/red-copy.jpg" alt="Copy of red">
       <img src="/img/huge.png" alt="Too big">
       <img src="/stream/huge.jpg" alt="Too big, streamed">
       <img src="/go/metadata.jpg" alt="Redirect to the metadata service">
       <a href="/index.html">back</a> <a href="/page3.html" rel="next">next</a>
-    """, head=f"""<script type="application/ld+json">
+    """,
+            head=f"""<script type="application/ld+json">
       {{"@context": "https://schema.org", "@type": "ImageObject", "contentUrl": "/img/dup.jpg",
         "license": "{CC0}", "creator": {{"@type": "Person", "name": "Linked Data Person"}}}}
-    </script>"""))
-    files["/page3.html"] = (200, "text/html", page("Three", f"""
+    </script>""",
+        ),
+    )
+    files["/page3.html"] = (
+        200,
+        "text/html",
+        page(
+            "Three",
+            f"""
       <img src="/img/dup.jpg" alt="Shared picture again">
       <div itemscope itemtype="https://schema.org/ImageObject">
         <img itemprop="contentUrl" src="/img/micro.jpg" alt="Teal microdata">
@@ -122,11 +147,20 @@ def build_site() -> dict[str, tuple[int, str, bytes]]:
       <a href="/missing.html">gone</a>
       <a href="http://example.invalid/elsewhere.html">elsewhere</a>
       <a href="/page2.html">back</a>
-    """))
+    """,
+        ),
+    )
     files["/slow.html"] = (200, "text/html", page("Slow", "<img src='/img/og.jpg'>"))
-    files["/lan.html"] = (200, "text/html", page("LAN", """
+    files["/lan.html"] = (
+        200,
+        "text/html",
+        page(
+            "LAN",
+            """
       <img src="/img/lan-ok.jpg" alt="Fine"> <img src="/go/lan.jpg" alt="To the LAN">
-    """))
+    """,
+        ),
+    )
     return files
 
 

@@ -146,7 +146,11 @@ def flask_cli(app: Flask, *args: str) -> subprocess.CompletedProcess[str]:
         env["GALLERY_REDIS_URL"] = app.config["REDIS_URL"]
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "gallery", *args],
-        env=env, capture_output=True, text=True, timeout=90, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
     )
 
 
@@ -174,7 +178,10 @@ EXPECTED_STORED = {
     "/img/red.jpg": ("A red square", CC_BY, None, "/index.html"),
     "/img/blue.webp": ("Blue stripes", CC_BY, None, "/index.html"),
     "/img/green.png": (
-        "Green field", f"CC BY-SA 4.0 ({CC_BY_SA})", "Photo: Jane Doe", "/index.html"
+        "Green field",
+        f"CC BY-SA 4.0 ({CC_BY_SA})",
+        "Photo: Jane Doe",
+        "/index.html",
     ),
     "/img/og.jpg": ("Yellow for sharing", CC_BY, None, "/index.html"),
     "/img/dup.jpg": ("Shared picture", CC0, "Linked Data Person", "/page2.html"),
@@ -191,7 +198,8 @@ EXPECTED_NOT_STORED = {
     "/img/huge.png": ("rejected", "larger than 58.6 KiB"),
     "/stream/huge.jpg": ("rejected", "larger than 58.6 KiB"),
     "/go/metadata.jpg": (
-        "rejected", "refused: 169.254.169.254 is a link-local or cloud metadata address"
+        "rejected",
+        "refused: 169.254.169.254 is a link-local or cloud metadata address",
     ),
     "/img/missing.jpg": ("rejected", "HTTP 404"),
     "/missing.html": ("skipped", "HTTP 404"),
@@ -239,7 +247,7 @@ def test_crawl_stores_exactly_the_good_images_and_says_why_not_the_others(app: F
         # the same crawl again adds nothing and downloads no stored image again
         again = flask_cli(app, "crawl", f"{site.base}/index.html", "--allow-private", *LIMITS)
         assert again.returncode == 0, again.stderr
-        second_run_requests = site.requests[len(first_run_requests):]
+        second_run_requests = site.requests[len(first_run_requests) :]
 
     assert set(crawled()) == set(EXPECTED_STORED)
     rerun = last_run()
@@ -253,8 +261,15 @@ def test_crawl_stores_exactly_the_good_images_and_says_why_not_the_others(app: F
 def test_publish_and_a_redirect_into_the_private_network(app: Flask) -> None:
     with serve_site() as site:
         done = flask_cli(
-            app, "crawl", f"{site.base}/lan.html", "--publish", "--allow-net", "127.0.0.1/32",
-            "--user", "harvester", *LIMITS,
+            app,
+            "crawl",
+            f"{site.base}/lan.html",
+            "--publish",
+            "--allow-net",
+            "127.0.0.1/32",
+            "--user",
+            "harvester",
+            *LIMITS,
         )
     assert done.returncode == 0, done.stderr
     images = crawled()
@@ -262,15 +277,23 @@ def test_publish_and_a_redirect_into_the_private_network(app: Flask) -> None:
     assert images["/img/lan-ok.jpg"].status == VISIBLE
     assert images["/img/lan-ok.jpg"].author.username == "harvester"
     assert outcomes(last_run())["/go/lan.jpg"] == (
-        "rejected", "refused: 10.0.0.1 is a private address"
+        "rejected",
+        "refused: 10.0.0.1 is a private address",
     )
 
 
 def test_page_and_image_limits(app: Flask) -> None:
     with serve_site() as site:
         done = flask_cli(
-            app, "crawl", f"{site.base}/index.html", "--allow-private", "--max-pages", "1",
-            "--max-images", "2", *LIMITS,
+            app,
+            "crawl",
+            f"{site.base}/index.html",
+            "--allow-private",
+            "--max-pages",
+            "1",
+            "--max-images",
+            "2",
+            *LIMITS,
         )
         requests = list(site.requests)
     assert done.returncode == 0, done.stderr
@@ -285,8 +308,15 @@ def test_page_and_image_limits(app: Flask) -> None:
 def test_byte_limit_stops_the_run(app: Flask) -> None:
     with serve_site() as site:
         done = flask_cli(
-            app, "crawl", f"{site.base}/index.html", "--allow-private", "--max-bytes", "4096",
-            "--concurrency", "1", *LIMITS,
+            app,
+            "crawl",
+            f"{site.base}/index.html",
+            "--allow-private",
+            "--max-bytes",
+            "4096",
+            "--concurrency",
+            "1",
+            *LIMITS,
         )
     assert done.returncode == 0, done.stderr
     run = last_run()
@@ -327,7 +357,8 @@ def test_loopback_is_refused_without_the_flag(app: Flask) -> None:
         assert site.requests == []
     assert done.returncode == 0, done.stderr
     assert outcomes(last_run())["/index.html"] == (
-        "skipped", "refused: 127.0.0.1 is a loopback address"
+        "skipped",
+        "refused: 127.0.0.1 is a loopback address",
     )
     assert crawled() == {}
 

@@ -35,15 +35,19 @@ def tree(tmp_path: Path, make_user: Any) -> Path:
     for folder in (alice, newcomer, short, root / ".git"):
         folder.mkdir(parents=True)
     (alice / "mug.png").write_bytes(image_bytes((200, 10, 10)))
-    (alice / "mug.json").write_text(json.dumps({
-        "caption": "My favourite mug",
-        "shop_title": "Buy the mug",
-        "shop_url": "https://shop.example.com/mug",
-        "licence": "CC BY 4.0",
-        "credit": "Alice A.",
-        "source_url": "https://alice.example.com/mug",
-        "unknown": "ignored",
-    }))
+    (alice / "mug.json").write_text(
+        json.dumps(
+            {
+                "caption": "My favourite mug",
+                "shop_title": "Buy the mug",
+                "shop_url": "https://shop.example.com/mug",
+                "licence": "CC BY 4.0",
+                "credit": "Alice A.",
+                "source_url": "https://alice.example.com/mug",
+                "unknown": "ignored",
+            }
+        )
+    )
     (alice / "plain.jpg").write_bytes(image_bytes((10, 200, 10), "JPEG"))
     (alice / "broken.png").write_bytes(image_bytes((10, 10, 200)))
     (alice / "broken.json").write_text('{"caption": "no closing brace"')
@@ -104,8 +108,9 @@ def test_import_again_adds_nothing(app: Flask, tree: Path) -> None:
 
 
 def test_import_pending_and_given_password(app: Flask, tree: Path) -> None:
-    import_tree(tree, publish=False, user_password="chosen-pass-123", echo=lambda _: None,
-                progress=False)
+    import_tree(
+        tree, publish=False, user_password="chosen-pass-123", echo=lambda _: None, progress=False
+    )
     assert {image.status for image in images_by_caption().values()} == {PENDING}
     newcomer = db.session.scalars(select(User).where(User.username == "newcomer")).one()
     assert verify_password("chosen-pass-123", newcomer.password)
@@ -154,5 +159,7 @@ def test_progress_line_redraws_in_place_on_a_terminal() -> None:
     assert frames[-1] == "found 3 · stored 1 · duplicates 1 · rejected 1 (too small: 1)\n"
     assert tally.as_counts()["reasons"] == {"too small": 1}
     assert [item["outcome"] for item in tally.as_counts()["items"]] == [
-        "stored", "duplicate", "rejected"
+        "stored",
+        "duplicate",
+        "rejected",
     ]

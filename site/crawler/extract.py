@@ -250,9 +250,11 @@ class Page:
                 kinds = kinds if isinstance(kinds, list) else [kinds]
                 if any(k in IMAGE_TYPES_LD for k in kinds):
                     for key in ("contentUrl", "url"):
-                        url = absolute(self.base, node.get(key)) if isinstance(
-                            node.get(key), str
-                        ) else None
+                        url = (
+                            absolute(self.base, node.get(key))
+                            if isinstance(node.get(key), str)
+                            else None
+                        )
                         if url:
                             per_image.setdefault(url, info)
                 elif info and not page:

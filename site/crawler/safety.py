@@ -105,9 +105,7 @@ def system_resolver(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]).split("%", 1)[0] for info in infos})
 
 
-def check_url(
-    url: str, policy: AddressPolicy, resolve: Resolver = system_resolver
-) -> list[str]:
+def check_url(url: str, policy: AddressPolicy, resolve: Resolver = system_resolver) -> list[str]:
     """Raise UnsafeURL unless the URL is http(s) and every address of its host is allowed."""
     try:
         parts = urlsplit(url)
