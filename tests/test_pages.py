@@ -124,16 +124,28 @@ def test_picks_today_and_archive(client: Any, alice: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/picks/2026-13-01", "/picks/yesterday", "/picks/2026-1-5", "/picks/9999-01-01",
-             "/picks?date=nope"]
+    "path",
+    [
+        "/picks/2026-13-01",
+        "/picks/yesterday",
+        "/picks/2026-1-5",
+        "/picks/9999-01-01",
+        "/picks?date=nope",
+    ],
 )
 def test_bad_or_future_picks_date_is_404(client: Any, path: str) -> None:
     assert client.get(path).status_code == 404
 
 
 def test_image_page_shows_details(client: Any, alice: Any) -> None:
-    image = create_image(alice, caption="Sunset over the bay", views=7, like_count=2,
-                         shop_url="https://shop.example.com/lamp?a=1&b=2", shop_title="The lamp")
+    image = create_image(
+        alice,
+        caption="Sunset over the bay",
+        views=7,
+        like_count=2,
+        shop_url="https://shop.example.com/lamp?a=1&b=2",
+        shop_title="The lamp",
+    )
     create_comment(image, alice, body="lovely light")
     response = client.get(f"/images/{image.id}")
     assert response.status_code == 200
@@ -238,7 +250,9 @@ def test_hide_needs_permission_and_csrf(client: Any, auth: Any, alice: Any, mode
 def test_go_counts_and_redirects_only_to_the_stored_url(client: Any, alice: Any) -> None:
     image = create_image(alice, shop_url="https://shop.example.com/item/1", shop_title="Item")
     for _ in range(3):
-        response = client.get(f"/go/{image.id}?url=https://evil.example.net/&next=//evil.example.net")
+        response = client.get(
+            f"/go/{image.id}?url=https://evil.example.net/&next=//evil.example.net"
+        )
         assert response.status_code == 302
         assert response.headers["Location"] == "https://shop.example.com/item/1"
     db.session.expire_all()
@@ -322,8 +336,12 @@ def test_more_link_on_profile_and_bad_cursor(client: Any, alice: Any) -> None:
 def test_image_page_pages_through_comments(client: Any, alice: Any) -> None:
     image = create_image(alice)
     for i in range(25):
-        create_comment(image, alice, body=f"comment number {i:02d}",
-                       created_at=utcnow() + dt.timedelta(seconds=i))
+        create_comment(
+            image,
+            alice,
+            body=f"comment number {i:02d}",
+            created_at=utcnow() + dt.timedelta(seconds=i),
+        )
     page = body(client.get(f"/images/{image.id}"))
     shown = re.findall(r"comment number (\d\d)", page)
     assert shown[:20] == [f"{i:02d}" for i in range(20)]

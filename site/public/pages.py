@@ -245,6 +245,7 @@ def set_language(code: str):  # type: ignore[no-untyped-def]
 
 # ---------------------------------------------------------------- template helpers
 
+
 @bp.app_template_filter("placeholder_colour")
 def placeholder_colour(value: str | None) -> str:
     """A CSS colour for a card's reserved box: the colour itself, or a blurhash's
@@ -279,9 +280,7 @@ def _is_hex(text: str) -> bool:
     return all(ch in "0123456789abcdefABCDEF" for ch in text)
 
 
-_BASE83 = (
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~"
-)
+_BASE83 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~"
 
 
 def _decode83(text: str) -> int:

@@ -33,9 +33,7 @@ def seed_images(live_server: Any, count: int, prefix: str) -> list[int]:
 
 
 def card_ids(page: Any) -> list[str]:
-    return page.eval_on_selector_all(
-        ".g-grid .g-card", "cards => cards.map(c => c.dataset.id)"
-    )
+    return page.eval_on_selector_all(".g-grid .g-card", "cards => cards.map(c => c.dataset.id)")
 
 
 def scroll_to_bottom(page: Any) -> None:
@@ -88,9 +86,7 @@ def test_feed_shows_a_retry_after_a_network_error(page: Any, live_server: Any) -
     page.unroute("**/api/images?*")
     with page.expect_response(lambda r: "/api/images?cursor=" in r.url and r.status == 200):
         retry.click()
-    page.wait_for_function(
-        "document.querySelector('.g-grid').dataset.pages === '2'"
-    )
+    page.wait_for_function("document.querySelector('.g-grid').dataset.pages === '2'")
     assert status.locator(".g-feed-error").count() == 0
 
 

@@ -119,8 +119,12 @@ def test_more_comments_load_in_place_without_duplicates(
         author = session.query(User).filter_by(username=member["username"]).one()
         start = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(hours=1)
         for i in range(25):
-            create_comment(image, author, body=f"old comment {i:02d}",
-                           created_at=start + dt.timedelta(seconds=i))
+            create_comment(
+                image,
+                author,
+                body=f"old comment {i:02d}",
+                created_at=start + dt.timedelta(seconds=i),
+            )
     login(page, member["username"], member["password"])
     page.goto(f"/images/{image_id}")
     bodies = page.locator(".g-comment-list .g-comment [data-slot=body]")
