@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from gallery.extensions import db, security
+from gallery.extensions import db
 from gallery.models import PENDING, AuditLog, utcnow
 from tests.factories import create_comment, create_image, create_user
 from tests.moderation_support import csrf, login_as
@@ -53,6 +53,7 @@ CASES = [
     ("queue reject", "POST", "/admin/queue/action/", {"action": "reject", "rowid": "{pending}"},
      MODERATORS),
     ("comments list", "GET", "/admin/comment/", None, MODERATORS),
+    ("comment details", "GET", "/admin/comment/details/?id={comment}", None, MODERATORS),
     ("comment hide", "POST", "/admin/comment/action/", {"action": "hide", "rowid": "{comment}"},
      MODERATORS),
     ("comment purge", "POST", "/admin/comment/action/", {"action": "purge", "rowid": "{comment}"},
@@ -60,9 +61,10 @@ CASES = [
     ("picks calendar", "GET", "/admin/picks/?add={image}", None, MODERATORS),
     ("pick add", "POST", "/admin/picks/add", {"date": "{tomorrow}", "image_id": "{image}"},
      MODERATORS),
-    ("users list", "GET", "/admin/user/", None, ADMINS),
+    ("users list", "GET", "/admin/user/?search=vic", None, ADMINS),
+    ("user edit form", "GET", "/admin/user/edit/?id={victim}", None, ADMINS),
     ("user edit roles", "POST", "/admin/user/edit/?id={victim}",
-     {"active": "y", "roles": "{moderator_role}"}, ADMINS),
+     {"active": "y", "role_names": "moderator"}, ADMINS),
     ("user deactivate", "POST", "/admin/user/action/",
      {"action": "deactivate", "rowid": "{victim}"}, ADMINS),
     ("user hide all", "POST", "/admin/user/action/", {"action": "hide_all", "rowid": "{victim}"},
@@ -98,7 +100,6 @@ def world(app: Any) -> dict[str, Any]:
     return {
         "image": image.id, "pending": pending.id, "comment": comment.id, "victim": victim.id,
         "audit": entry.id, "tomorrow": (utcnow().date() + dt.timedelta(days=1)).isoformat(),
-        "moderator_role": security.datastore.find_role("moderator").id,
     }
 
 

@@ -337,6 +337,10 @@ def test_dashboard_shows_the_figures(app, client, mod) -> None:
                              r'<span>(\d+) in 30 days', html))
     assert totals == {"Uploads": "3", "Views": "49", "Comments": "0", "Sign-ups": "3"}
     assert f"<title>{today.isoformat()}: 42</title>" in html
+    # the site's user menu, with logout as a POST form carrying the CSRF token
+    logout = re.search(r'<form method="post" action="/logout"[^>]*>\s*'
+                       r'<input type="hidden" name="csrf_token" value="[^"]+">', html)
+    assert logout, "the admin navbar has the POST logout form"
 
 
 def test_flask_purge_takes_only_what_was_hidden_long_enough(app, runner) -> None:
@@ -400,3 +404,21 @@ def test_image_and_comment_filters_search_and_sort(app, client, mod) -> None:
     order = [int(i) for i in re.findall(r'class="action-checkbox" value="(\d+)"', by_views)]
     views = {i.id: i.views for i in (lake, hidden, crawled, reported)}
     assert [views[i] for i in order] == sorted(views.values(), reverse=True)
+
+
+def test_admin_changes_roles_with_an_audit_entry(app, client) -> None:
+    admin = create_user("boss", roles=("admin",))
+    member = create_user("bob")
+    login_as(client, admin)
+    form = client.get(f"/admin/user/edit/?id={member.id}").get_data(as_text=True)
+    assert re.search(r'<option selected value="member">|<option value="member" selected', form)
+    response = client.post(f"/admin/user/edit/?id={member.id}", data={
+        "active": "y", "role_names": ["member", "moderator"], "csrf_token": csrf(client)})
+    assert response.status_code == 302
+    db.session.refresh(member)
+    assert sorted(r.name for r in member.roles) == ["member", "moderator"]
+    [entry] = audits("user.roles")
+    assert entry.before == {"active": True, "roles": ["member"]}
+    assert entry.after == {"active": True, "roles": ["member", "moderator"]}
+    assert client.get("/admin/user/?search=bob").get_data(as_text=True).count(
+        "member, moderator") == 1

@@ -11,6 +11,8 @@ from markupsafe import Markup
 from gallery.admin.base import SecureModelView
 from gallery.models import AuditLog
 
+TARGET_TYPES = ("image", "comment", "report", "user", "pick", "site")
+
 
 def as_json(view: Any, context: Any, entry: AuditLog, name: str) -> Markup:
     """The before/after state, escaped, in a <pre>."""
@@ -39,8 +41,7 @@ class AuditView(SecureModelView):
         FilterEqual(AuditLog.origin, "Origin",
                     options=[(o, o) for o in ("admin", "page", "api", "cli")]),
         "actor_name",
-        FilterEqual(AuditLog.target_type, "Target type",
-                    options=[(t, t) for t in ("image", "comment", "report", "user", "pick")]),
+        FilterEqual(AuditLog.target_type, "Target type", options=[(t, t) for t in TARGET_TYPES]),
         FilterEqual(AuditLog.target_id, "Target id"),
         "created_at",
     )

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
 from flask_admin.actions import action
+from flask_admin.form import Select2Widget
 from markupsafe import Markup
+from sqlalchemy import select
+from wtforms import SelectMultipleField
 
 from gallery import moderation
 from gallery.admin.base import ORIGIN, SecureModelView, actor, apply_to, require
 from gallery.extensions import db
-from gallery.models import User
+from gallery.models import Role, User
+
+
+def all_roles() -> list[Role]:
+    return list(db.session.scalars(select(Role).order_by(Role.name)))
 
 
 def content_links(view: Any, context: Any, user: User, name: str) -> Markup:
@@ -41,13 +48,26 @@ class UserView(SecureModelView):
     column_searchable_list = ("username", "email")
     column_filters = ("active", "roles.name", "create_datetime")
     column_formatters = {"content": content_links, "roles": role_names}
-    form_columns = ("active", "roles")
+    form_columns = ("active", "role_names")
+    form_extra_fields = {
+        "role_names": SelectMultipleField("Roles", widget=Select2Widget(multiple=True)),
+    }
+
+    def edit_form(self, obj: User | None = None) -> Any:
+        """Offer every role by name; preselect the account's roles."""
+        form = super().edit_form(obj)
+        form.role_names.choices = [(r.name, r.name) for r in all_roles()]
+        if obj is not None and request.method == "GET":
+            form.role_names.data = sorted(r.name for r in obj.roles)
+        return form
 
     def update_model(self, form: Any, model: User) -> bool:
         """Role and active changes go through the audited services."""
-        if sorted(r.name for r in form.roles.data) != sorted(r.name for r in model.roles):
+        wanted = sorted(form.role_names.data or [])
+        if wanted != sorted(r.name for r in model.roles):
             require("role-manage")
-            moderation.set_user_roles(model, form.roles.data, actor(), ORIGIN)
+            roles = [r for r in all_roles() if r.name in wanted]
+            moderation.set_user_roles(model, roles, actor(), ORIGIN)
         moderation.set_user_active(model, bool(form.active.data), actor(), ORIGIN)
         db.session.commit()
         return True
