@@ -18,7 +18,7 @@ from gallery.extensions import cache, redis_store
 T = TypeVar("T")
 log = logging.getLogger("gallery.cache")
 
-GENERATION_KEY = "gallery:cache-generation"
+GENERATION = "generation"  # under CACHE_KEY_PREFIX
 LOCK_PREFIX = "gallery:lock:"
 REDIS_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError, TimeoutError)
 # fakeredis raises the same redis-py error classes, so one tuple covers both.
@@ -90,7 +90,7 @@ def guarded(operation: Callable[[], T], default: T) -> T:
     if state.succeeded():
         # While Redis was away nothing could be invalidated: start from a clean slate.
         try:
-            redis_store.client.incr(GENERATION_KEY)
+            cache.cache.inc(GENERATION)
         except REDIS_ERRORS as error:
             state.failed(error)
     return result
@@ -102,20 +102,24 @@ def redis_available() -> bool:
 
 
 # --- generation: one INCR drops every cached list and page at once ---------
+#
+# Each entry records the generation it was computed under; an entry from an
+# older generation is never served. Reading the generation and the entry is a
+# single MGET, so a cache hit costs one round trip to Redis.
 
 
 def generation() -> int:
-    value = guarded(lambda: redis_store.client.get(GENERATION_KEY), None)
+    value = guarded(lambda: cache.cache.get(GENERATION), None)
     return int(value) if value else 0
 
 
 def bump_generation() -> None:
-    guarded(lambda: redis_store.client.incr(GENERATION_KEY), None)
+    guarded(lambda: cache.cache.inc(GENERATION), None)
 
 
 def key(*parts: Any) -> str:
-    """A cache key carrying the current generation."""
-    return f"g{generation()}:" + ":".join(str(part) for part in parts)
+    """A cache name from its parts (the generation is checked inside the entry)."""
+    return ":".join(str(part) for part in parts)
 
 
 # --- single-flight cached values --------------------------------------------
@@ -133,44 +137,64 @@ def _unlock(name: str) -> None:
     guarded(lambda: redis_store.client.delete(LOCK_PREFIX + name), None)
 
 
+def _read(name: str) -> tuple[int, Any]:
+    """(current generation, entry of `name` if it belongs to it) in one round trip."""
+    current, entry = guarded(lambda: cache.cache.get_many(GENERATION, name), (None, None))
+    current = int(current or 0)
+    if entry is not None and entry[0] != current:
+        entry = None
+    return current, entry
+
+
 def remember(name: str, compute: Callable[[], T], ttl: int) -> T:
     """The cached value of `name`, recomputed by one worker at a time.
 
-    The entry stores (fresh_until, value) and lives twice as long as `ttl`: after
-    `fresh_until` the first worker to take the lock recomputes while the others
-    keep serving the previous value, so an expiring popular key is computed once.
-    Without Redis it is computed on every call.
+    An entry is (generation, fresh_until, value) and lives twice as long as `ttl`:
+    after `fresh_until` the first worker to take the lock recomputes while the
+    others keep serving the previous value, so an expiring popular key is computed
+    once. An entry of an older generation is never served: after an invalidation
+    one worker computes and the others wait briefly for its answer. Without Redis
+    the value is computed on every call.
     """
     if not redis_available():
         return compute()
-    entry = guarded(lambda: cache.get(name), None)
-    now = time.time()
+    current, entry = _read(name)
     if entry is not None:
-        fresh_until, value = entry
-        if now < fresh_until or not _lock(name, 10):
+        _, fresh_until, value = entry
+        if time.time() < fresh_until or not _lock(name, 10):
             return value
-        return _store(name, compute, ttl)
+        return _store(name, current, compute, ttl)
     if _lock(name, 10):
-        return _store(name, compute, ttl)
+        return _store(name, current, compute, ttl)
     for _ in range(10):  # another worker is computing it: wait a little for its answer
         time.sleep(0.02)
-        entry = guarded(lambda: cache.get(name), None)
+        current, entry = _read(name)
         if entry is not None:
-            return entry[1]
+            return entry[2]
     return compute()
 
 
-def _store(name: str, compute: Callable[[], T], ttl: int) -> T:
+def _store(name: str, current: int, compute: Callable[[], T], ttl: int) -> T:
+    """Compute and store under the generation read before computing, so a value
+    computed across an invalidation is never served."""
     try:
         value = compute()
-        guarded(lambda: cache.set(name, (time.time() + ttl, value), timeout=ttl * 2), None)
+        entry = (current, time.time() + ttl, value)
+        guarded(lambda: cache.set(name, entry, timeout=ttl * 2), None)
         return value
     finally:
         _unlock(name)
 
 
 def clear() -> int:
-    """Drop every cached list and page (flask cache clear); returns the new generation."""
-    bump_generation()
+    """Drop every cached list and page (flask cache clear); returns the new generation.
+
+    The generation only ever grows, so a value computed before the clear and
+    stored after it can never match a later generation.
+    """
+    current = generation()
     guarded(lambda: cache.clear(), None)
+    guarded(
+        lambda: redis_store.client.set(cache.cache._get_prefix() + GENERATION, current + 1), None
+    )
     return generation()
