@@ -94,3 +94,23 @@ def test_confirmation_mail_arrives_over_smtp(app, client, smtp_inbox):
     db.session.expire_all()
     user = db.session.scalar(select(User).where(User.username == "zoe"))
     assert user.confirmed_at is not None
+
+
+@pytest.mark.settings(MAIL_BACKEND="console")
+def test_console_backend_prints_a_readable_link(app, client, capsys):
+    """`make run` has no mail server: the mail, link included, goes to the console."""
+    client.set_cookie("lang", "zh")  # non-ASCII text must not hide the link in base64
+    client.post(
+        "/register",
+        data={
+            "username": "zoe",
+            "email": "zoe@example.com",
+            "password": "a-long-passphrase",
+            "password_confirm": "a-long-passphrase",
+            "csrf_token": csrf_token_from(client, "/register"),
+        },
+    )
+    printed = capsys.readouterr().out
+    assert "To: zoe@example.com" in printed
+    assert CONFIRM_LINK.search(printed)
+    assert "请打开这个链接确认你的邮箱地址" in printed
