@@ -338,3 +338,25 @@ def test_logged_in_account_pages_use_the_site_layout(client, auth, path):
     assert 'class="navbar' in html and "alice" in html
     assert 'name="password"' in html or 'name="email"' in html
     assert "fs-div" not in html
+
+
+def test_unconfirmed_user_can_browse(client, auth):
+    create_user("newbie", confirmed=False)
+    auth.login("newbie", "password-newbie")
+    for path in ("/", "/u/newbie"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_production_hashes_passwords_with_argon2(monkeypatch, tmp_path):
+    from flask_security import hash_password, verify_password
+
+    from gallery import create_app
+
+    monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.sqlite3"})
+    assert app.config["SECURITY_PASSWORD_HASH"] == "argon2"
+    with app.app_context():
+        hashed = hash_password("correct horse")
+        assert hashed.startswith("$argon2")
+        assert verify_password("correct horse", hashed)
+        assert not verify_password("wrong horse", hashed)
