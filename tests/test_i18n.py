@@ -113,3 +113,20 @@ def test_catalogue_is_complete_and_compiled(domain):
     assert {m.id: m.string for m in compiled if m.id} == {m.id: m.string for m in entries}, (
         f"{domain}.mo is stale: run `make translations-compile`"
     )
+
+
+def test_permission_errors_in_chinese(app, client, auth):
+    from gallery.roles import permission_required
+
+    @app.post("/api/test/hide")
+    @permission_required("image-hide")
+    def hide():  # type: ignore[no-untyped-def]
+        return {"ok": True}
+
+    create_user("alice")
+    auth.login("alice", "password-alice")
+    response = client.post(
+        "/api/test/hide", headers={"X-CSRFToken": auth.csrf_token(), "Accept-Language": "zh"}
+    )
+    assert response.status_code == 403
+    assert response.get_json()["message"] == "你没有权限这样做（image-hide）。"

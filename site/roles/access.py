@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
 from gallery.errors import Forbidden, NotConfirmed, NotLoggedIn
@@ -32,7 +33,9 @@ def check(permission: str) -> None:
     if permission in CONFIRMED_ONLY and current_user.confirmed_at is None:
         raise NotConfirmed()
     if not current_user.has_permission(permission):
-        raise Forbidden(f"You do not have permission to do that ({permission}).")
+        raise Forbidden(
+            _l("You do not have permission to do that (%(permission)s).", permission=permission)
+        )
 
 
 def permission_required(permission: str) -> Callable[[F], F]:
@@ -60,4 +63,4 @@ class AdminAccessMixin:
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
             return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
-        raise Forbidden("This part of the admin panel is not open to your account.")
+        raise Forbidden(_l("This part of the admin panel is not open to your account."))
