@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from gallery import cache
 from gallery.errors import BadRequest, Conflict
@@ -152,7 +152,7 @@ def ensure_automatic_picks(date: dt.date, now: dt.datetime | None = None) -> lis
                 )
                 db.session.add(pick)
                 created.append(pick)
-    except IntegrityError:  # another worker recorded them first
+    except (IntegrityError, OperationalError):  # another worker is recording them
         return []
     if created:
         _changed(date)

@@ -185,7 +185,7 @@ def run(echo: Callable[[str], Any]) -> None:
             redis = env.get("GALLERY_REDIS_URL", "in-process stand-in per worker")
             echo(
                 f"gunicorn config/gunicorn.conf.py on 127.0.0.1:{port}; redis: {redis}; "
-                f"{PROCESSES}×{THREADS} client threads, {SECONDS:g} s per URL"
+                f"{PROCESSES}×{THREADS} client threads, {SECONDS:g} s per URL × {ROUNDS} rounds"
             )
             # Interleaved rounds, median per URL: a busy machine slows every URL alike.
             samples: dict[str, list[float]] = {path: [] for _, path, _ in PATHS}
