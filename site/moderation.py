@@ -26,7 +26,7 @@ from gallery.models import (
     User,
     utcnow,
 )
-from gallery.signals import image_changed
+from gallery.signals import image_changed, picks_changed
 
 ORIGINS = ("admin", "page", "api", "cli")
 
@@ -193,11 +193,8 @@ def purge_image(image: Image, actor: User | None, origin: str) -> None:
     audit(actor, origin, "image.purge", "image", image_id, before, None)
     db.session.flush()
     _changed(image_id, "purge")
-    if picked_dates:
-        from gallery.signals import picks_changed
-
-        for date in picked_dates:
-            picks_changed.send(current_app._get_current_object(), date=date)
+    for date in picked_dates:
+        picks_changed.send(current_app._get_current_object(), date=date)
 
 
 # --- comments --------------------------------------------------------------

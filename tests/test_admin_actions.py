@@ -258,6 +258,11 @@ def test_picks_view_adds_moves_and_removes(app, client, mod) -> None:
     images = [create_image(author, caption=f"pick {i}") for i in range(3)]
     day = utcnow().date() + dt.timedelta(days=2)
     token = csrf(client)
+    chosen = action(client, "image", "pick", images[0].id, images[1].id, token=token)
+    assert chosen.status_code == 302  # "Pick for a date…" opens the picks form with them
+    form = client.get(chosen.headers["Location"]).get_data(as_text=True)
+    assert re.findall(r'name="image_id" value="(\d+)"', form) == [str(images[0].id),
+                                                                  str(images[1].id)]
     response = client.post("/admin/picks/add", data={
         "date": day.isoformat(), "image_id": [str(i.id) for i in images], "csrf_token": token})
     assert response.status_code == 302
