@@ -427,3 +427,23 @@ def test_admin_changes_roles_with_an_audit_entry(app, client) -> None:
     assert entry.after == {"active": True, "roles": ["member", "moderator"]}
     assert client.get("/admin/user/?search=bob").get_data(as_text=True).count(
         "member, moderator") == 1
+
+
+def test_admin_pages_render_with_strict_undefined(app, client) -> None:
+    """A typo in an admin template fails here instead of rendering as empty text."""
+    from jinja2 import StrictUndefined
+
+    app.jinja_env.undefined = StrictUndefined
+    admin = create_user("boss", roles=("admin",))
+    image = create_image(admin)
+    comment = create_comment(image, admin)
+    from gallery.reports import create_report
+
+    create_report(create_user("reporter"), "comment", comment.id, "spam", "details")
+    db.session.commit()
+    login_as(client, admin)
+    for path in ("/admin/", "/admin/reports/", "/admin/image/", f"/admin/image/edit/?id={image.id}",
+                 f"/admin/image/details/?id={image.id}", "/admin/queue/", "/admin/comment/",
+                 "/admin/picks/", "/admin/user/", f"/admin/user/edit/?id={admin.id}",
+                 "/admin/audit/", "/admin/operations/"):
+        assert client.get(path).status_code == 200, path
