@@ -7,7 +7,7 @@ import base64
 import binascii
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
@@ -37,7 +37,6 @@ class Page:
 
     images: list[Any]
     next_cursor: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.images)
@@ -137,19 +136,25 @@ def images_by_ids(ids: Sequence[int]) -> list[Image]:
 
 
 def hot_ids() -> list[int]:
-    """The top of the hot ranking: the Redis sorted set, or the hot_score column."""
+    """The top of the hot ranking: the Redis sorted set, topped up from the hot_score
+    column (same formula) when the set holds fewer images, e.g. after Redis lost it."""
     from gallery.extensions import redis_store
 
-    raw = cache.guarded(lambda: redis_store.client.zrevrange(HOT_KEY, 0, HOT_LIST_SIZE * 2), None)
-    if raw:
-        return [int(item) for item in raw]
+    ranked = cache.guarded(
+        lambda: redis_store.client.zrevrange(HOT_KEY, 0, HOT_LIST_SIZE * 2, withscores=True), None
+    )
+    scores = {int(member): float(score) for member, score in ranked or []}
+    if len(scores) >= HOT_LIST_SIZE:
+        return list(scores)
     statement = (
-        select(Image.id)
+        select(Image.id, Image.hot_score)
         .where(Image.status == VISIBLE)
         .order_by(Image.hot_score.desc(), Image.id.desc())
         .limit(HOT_LIST_SIZE)
     )
-    return list(db.session.scalars(statement))
+    for image_id, score in db.session.execute(statement):
+        scores.setdefault(image_id, score)
+    return sorted(scores, key=lambda image_id: (-scores[image_id], -image_id))[: HOT_LIST_SIZE * 2]
 
 
 def hot_images(limit: int = DEFAULT_LIMIT) -> list[Image]:

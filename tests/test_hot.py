@@ -80,3 +80,11 @@ def test_hot_falls_back_to_the_hot_score_column_when_the_set_is_empty(client):
     low, high = create_image(alice, hot_score=1.0), create_image(alice, hot_score=9.0)
     redis_store.client.delete(hot.HOT_KEY)
     assert ids(client.get("/api/hot")) == [high.id, low.id]
+
+
+def test_a_partial_sorted_set_is_topped_up_from_the_database(client):
+    alice = create_user("alice")
+    a, b, c = (create_image(alice, hot_score=score) for score in (9.0, 1.0, 4.0))
+    redis_store.client.delete(hot.HOT_KEY)
+    redis_store.client.zadd(hot.HOT_KEY, {str(b.id): 5.0})  # only b survived, with a newer score
+    assert ids(client.get("/api/hot")) == [a.id, b.id, c.id]
