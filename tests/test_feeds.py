@@ -122,3 +122,21 @@ def test_keyset_query_seeks_on_the_index(app, index, profile):
     else:
         assert plan.startswith("range") and "filesort" not in plan, plan
 
+
+def test_hot_statement_count_is_constant_whatever_the_limit(app, client, capsys):
+    from gallery import hot
+
+    _seed_busy_feed(60)
+    hot.rebuild_hot()
+    db.session.commit()
+    client.get("/api/hot?limit=1")  # fills the cached id list
+    counts = {}
+    for limit in (10, 20, 50):
+        db.session.expire_all()
+        with count_statements() as statements:
+            items = client.get(f"/api/hot?limit={limit}").get_json()["items"]
+        assert len(items) == limit
+        counts[limit] = len(statements)
+    with capsys.disabled():
+        print(f"\n/api/hot statements per page size: {counts}")
+    assert counts[10] == counts[20] == counts[50] <= 2
