@@ -1,5 +1,4 @@
-"""Redis-backed caches that never take the site down: a circuit breaker around every
-Redis call, a cache generation for invalidation, and single-flight recomputation."""
+"""Redis caches that never take the site down: breaker, generations, single flight."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Cards: images (and their comments) as the JSON of DESIGN.md §5, hydrated in a
-constant number of statements whatever the page size."""
+"""Cards: images and comments as DESIGN.md §5 JSON, in a constant number of statements."""
 
 from __future__ import annotations
 

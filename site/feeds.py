@@ -1,5 +1,4 @@
-"""Feeds: opaque keyset cursors, the latest and profile feeds, the hot list, picks
-lookup, and dropping cached lists when an image changes."""
+"""Feeds: keyset cursors, latest and profile feeds, the hot list, cache invalidation."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The hot ranking: a decaying score kept in a Redis sorted set, updated as views,
-comments and likes happen, and rebuildable from the database.
+"""The hot ranking: a decaying score in a Redis sorted set, updated per event.
+
+It is rebuildable from the database (flask hot rebuild).
 
     points = views + HOT_COMMENT_WEIGHT × comments + HOT_LIKE_WEIGHT × likes
     score  = log2(1 + points) + (created_at − 2020-01-01) / HOT_HALF_LIFE_HOURS

@@ -1,5 +1,4 @@
-"""Comments and likes: the services the image page and the JSON API both call.
-Callers check permissions and commit."""
+"""Comments and likes, called by the image page and the API (callers check and commit)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Whole-response caching for visitors (no session cookie): pages and API JSON are
-stored in Redis under the cache generation, so uploads and moderation drop them."""
+"""Whole-response caching for visitors (no session cookie), dropped on every change."""
 
 from __future__ import annotations
 

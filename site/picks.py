@@ -1,6 +1,7 @@
-"""Daily picks: moderators schedule, remove and reorder them; when nothing is
-scheduled for today the top hot images of the last 24 hours are picked automatically.
-Positions start at 1. Callers commit."""
+"""Daily picks: scheduled by moderators, else chosen automatically from the hot list.
+
+Positions start at 1. Callers commit.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""View counting: once per visitor per image per VIEW_DEDUP_SECONDS, bots not counted,
-buffered in Redis and flushed to the database in batches."""
+"""View counting: deduplicated per visitor, bots ignored, buffered in Redis, batch-flushed."""
 
 from __future__ import annotations
 

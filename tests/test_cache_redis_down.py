@@ -1,5 +1,4 @@
-"""Redis refused or hung: every API row still answers from the database, the breaker
-skips Redis after the first failure, and an outage is logged once."""
+"""Redis refused or hung: the API answers from the database; one log line per outage."""
 
 from __future__ import annotations
 

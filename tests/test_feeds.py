@@ -1,5 +1,4 @@
-"""Feeds: cursors, keyset pagination while images arrive, constant statement counts,
-and the query plans on the current backend."""
+"""Feeds: cursors, keyset paging while images arrive, statement counts, query plans."""
 
 from __future__ import annotations
 

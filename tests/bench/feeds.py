@@ -1,4 +1,6 @@
-"""Feeds benchmark: gunicorn (config/gunicorn.conf.py) serves a seeded app on loopback;
+"""Feeds benchmark: requests/second of the feeds against hello-world, under gunicorn.
+
+gunicorn (config/gunicorn.conf.py) serves a seeded app on loopback;
 requests/second of a bare hello-world endpoint against GET /api/images, /api/hot
 and / for a visitor, measured side by side, with the ratios to hello-world.
 
