@@ -360,3 +360,13 @@ def test_production_hashes_passwords_with_argon2(monkeypatch, tmp_path):
         assert hashed.startswith("$argon2")
         assert verify_password("correct horse", hashed)
         assert not verify_password("wrong horse", hashed)
+
+
+def test_unconfirmed_user_sees_how_to_confirm_on_the_upload_page(client, auth):
+    create_user("newbie", confirmed=False)
+    auth.login("newbie", "password-newbie")
+    response = client.get("/upload")
+    assert response.status_code == 403
+    html = page_text(response)
+    assert "Please confirm your e-mail address" in html
+    assert 'class="btn btn-primary" href="/confirm"' in html
