@@ -71,3 +71,26 @@ def test_language_switcher_turns_the_page_chinese(page, live_server):
     assert cookies["lang"] == "zh"
     page.goto("/register")
     assert page.locator("h1").inner_text() == "创建账号"
+
+
+RESET_LINK = re.compile(r"https?://\S+/reset/[\w.\-]+")
+
+
+def test_forgotten_password_is_replaced_through_the_mailed_link(page, live_server, login):
+    user = live_server.create_user()
+    page.goto("/login")
+    page.click("text=Forgot password?")
+    page.fill("input[name=email]", user["email"])
+    with page.expect_navigation():
+        page.click("form[name=forgot_password_form] [type=submit]")
+    (mail,) = live_server.mails_to(user["email"])
+    link = RESET_LINK.search(mail.body)
+    assert link, mail.body
+
+    page.goto(link.group(0))
+    page.fill("input[name=password]", "a brand new passphrase")
+    page.fill("input[name=password_confirm]", "a brand new passphrase")
+    with page.expect_navigation():
+        page.click("form[name=reset_password_form] [type=submit]")
+    login(page, user["username"], "a brand new passphrase")
+    assert user["username"] in page.locator(".navbar").inner_text()
