@@ -192,8 +192,10 @@ def run(echo: Callable[[str], Any]) -> None:
             # Interleaved rounds, median per URL: a busy machine slows every URL alike.
             samples: dict[str, list[float]] = {path: [] for _, path, _ in PATHS}
             failures: dict[str, int] = dict.fromkeys(samples, 0)
-            for _ in range(ROUNDS):
-                for _, path, _ in PATHS:
+            for round_number in range(ROUNDS):
+                # each round starts at a different URL, so none always follows the same one
+                shift = round_number % len(PATHS)
+                for _, path, _ in PATHS[shift:] + PATHS[:shift]:
                     rps, failed = measure(port, path)
                     samples[path].append(rps)
                     failures[path] += failed
@@ -206,8 +208,9 @@ def run(echo: Callable[[str], Any]) -> None:
                     if target is None
                     else (f"  target ≥{target:.1f}× {'met' if ratio >= target else 'MISSED'}")
                 )
+                rounds = "/".join(f"{sample:.0f}" for sample in samples[path])
                 echo(
-                    f"{label:<18} {rps:8.0f} req/s  {ratio:5.2f}× hello-world"
+                    f"{label:<18} {rps:8.0f} req/s  {ratio:5.2f}× hello-world  (rounds {rounds})"
                     f"{'  failed: ' + str(failed) if failed else ''}{verdict}"
                 )
         finally:
