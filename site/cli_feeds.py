@@ -30,9 +30,13 @@ def _date(value: str | None) -> dt.date:
 @hot_cli.command("rebuild")
 def hot_rebuild() -> None:
     """Recompute every visible image's hot score from the database."""
+    from gallery.cache import REDIS_ERRORS
     from gallery.hot import rebuild_hot
 
-    count = rebuild_hot()
+    try:
+        count = rebuild_hot()
+    except REDIS_ERRORS as error:
+        raise click.ClickException(f"Redis is not reachable ({error}); nothing rebuilt") from error
     db.session.commit()
     click.echo(f"hot ranking rebuilt: {count} images")
 
@@ -52,9 +56,13 @@ def hot_show(limit: int) -> None:
 @views_cli.command("flush")
 def views_flush() -> None:
     """Write the views buffered in Redis to the database now."""
+    from gallery import cache
     from gallery.views_count import flush_views
 
-    click.echo(f"views flushed: {flush_views()}")
+    flushed = flush_views()
+    if not cache.redis_available():
+        raise click.ClickException("Redis is not reachable; the buffered views stay there")
+    click.echo(f"views flushed: {flushed}")
 
 
 @picks_cli.command("schedule")

@@ -193,3 +193,12 @@ def test_feed_latency_with_redis_stopped_against_running(make_app, capsys):
             f"({stopped / uncached:.1f}x the uncached time)"
         )
     assert stopped < 1.0  # no per-request socket timeout once the breaker is open
+
+
+def test_commands_say_when_redis_is_away(make_app):
+    app = make_app(f"redis://127.0.0.1:{closed_port()}/0")
+    runner = app.test_cli_runner()
+    rebuilt = runner.invoke(args=["hot", "rebuild"])
+    assert rebuilt.exit_code != 0 and "Redis is not reachable" in rebuilt.output
+    flushed = runner.invoke(args=["views", "flush"])
+    assert flushed.exit_code != 0 and "Redis is not reachable" in flushed.output

@@ -88,3 +88,12 @@ def test_a_partial_sorted_set_is_topped_up_from_the_database(client):
     redis_store.client.delete(hot.HOT_KEY)
     redis_store.client.zadd(hot.HOT_KEY, {str(b.id): 5.0})  # only b survived, with a newer score
     assert ids(client.get("/api/hot")) == [a.id, b.id, c.id]
+
+
+def test_hot_show_lists_the_top(runner):
+    alice = create_user("alice")
+    low, high = create_image(alice, views=1), create_image(alice, views=50)
+    runner.invoke(args=["hot", "rebuild"])
+    lines = runner.invoke(args=["hot", "show", "--limit", "2"]).output.splitlines()
+    assert lines[0].startswith("  1. image") and f"image {high.id}" in lines[0]
+    assert f"image {low.id}" in lines[1]
