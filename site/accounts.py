@@ -50,7 +50,14 @@ class IdentityLoginForm(LoginForm):
         if value:
             attribute = "email" if "@" in value else "username"
             self.user = datastore.find_user(case_insensitive=True, **{attribute: value})
-        return super().validate(**kwargs)
+        if super().validate(**kwargs):
+            return True
+        if self.user_authenticated:
+            # The password was right, so the real reason (account disabled) may be told;
+            # as a form error it escapes the view's generic-message treatment.
+            self.form_errors.extend(self.identity.errors)
+            self.identity.errors = []
+        return False
 
 
 def give_member_role(sender: Flask, user: Any, **_: Any) -> None:

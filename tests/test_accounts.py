@@ -283,6 +283,8 @@ def test_deactivated_user_cannot_log_in(client, auth):
     create_user("mallory", active=False)
     response = auth.login("mallory", "password-mallory")
     assert response.status_code == 200
+    assert "Account is disabled" in page_text(response)  # told only with the right password
+    assert "Account is disabled" not in page_text(auth.login("mallory", "wrong"))
     with client:
         client.get("/reset")
         assert not current_user.is_authenticated
