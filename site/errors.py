@@ -108,7 +108,8 @@ def error_response(status: int, code: str, message: Any, **extra: Any) -> Any:
     if wants_json():
         body = {"error": code, "message": str(message), **extra}
         return jsonify(body), status
-    template = f"errors/{status}.html" if status in (403, 404, 413, 429, 500) else "errors/error.html"
+    own_page = status in (403, 404, 413, 429, 500)
+    template = f"errors/{status}.html" if own_page else "errors/error.html"
     return render_template(template, status=status, code=code, message=str(message)), status
 
 
@@ -132,8 +133,10 @@ def handle_http_error(error: HTTPException) -> Any:
         message = _l("Too many requests (limit: %(limit)s); please try again later.",
                      limit=error.description)
     elif status == 413:
-        limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        message = _l("The upload is larger than the limit of %(mb)s MB.", mb=limit_mb)
+        from gallery.imaging import human_size
+
+        limit = human_size(current_app.config["MAX_CONTENT_LENGTH"])
+        message = _l("The upload is larger than the limit of %(limit)s.", limit=limit)
     return error_response(status, code, message)
 
 

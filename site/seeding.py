@@ -11,7 +11,7 @@ from flask_security import hash_password
 from sqlalchemy import func, select
 
 from gallery.extensions import db, security
-from gallery.models import Comment, Image, User, utcnow
+from gallery.models import Comment, Image, Like, User, utcnow
 from gallery.roles import sync_roles
 
 
@@ -39,8 +39,24 @@ def seed_demo_data(spec: dict[str, Any], images_dir: Path, echo: Callable[[str],
     echo(f"users: {len(users)} ready")
     imported = import_seed_images(images_dir, echo)
     added = seed_comments(spec["comments"], users)
+    liked = seed_likes(users)
     db.session.commit()
-    return f"seed done: {len(users)} users, {imported} new images, {added} new comments"
+    ranked = rank_hot(echo)
+    return (
+        f"seed done: {len(users)} users, {imported} new images, {added} new comments, "
+        f"{liked} new likes, {ranked} images ranked"
+    )
+
+
+def rank_hot(echo: Callable[[str], None]) -> int:
+    """Rebuild the hot ranking so the seeded images rank at once."""
+    from gallery.hot import rebuild_hot
+
+    try:
+        return rebuild_hot()
+    except Exception as error:  # noqa: BLE001 - Redis away: the seed itself is done
+        echo(f"hot ranking not rebuilt ({error}); run `flask hot rebuild` later")
+        return 0
 
 
 def import_seed_images(images_dir: Path, echo: Callable[[str], None]) -> int:
@@ -49,6 +65,21 @@ def import_seed_images(images_dir: Path, echo: Callable[[str], None]) -> int:
 
     result = import_tree(images_dir, source="seed", publish=True, echo=echo)
     return result.stored
+
+
+def seed_likes(users: list[User]) -> int:
+    """Each confirmed demo user likes a few seeded images, once."""
+    if db.session.scalar(select(func.count()).select_from(Like)):
+        return 0
+    rng = random.Random(7)
+    images = db.session.scalars(select(Image).order_by(Image.id)).all()
+    added = 0
+    for user in (u for u in users if u.confirmed_at is not None):
+        for image in rng.sample(images, k=min(len(images), rng.randint(2, 6))):
+            db.session.add(Like(user_id=user.id, image_id=image.id))
+            image.like_count += 1
+            added += 1
+    return added
 
 
 def seed_comments(bodies: list[str], users: list[User]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import re
@@ -16,7 +17,7 @@ from sqlalchemy import bindparam, select, update
 from gallery import cache
 from gallery.extensions import db, redis_store
 from gallery.hot import PENDING_VIEWS_KEY, HotEntry, born_of, bump_hot, points_of
-from gallery.models import Image
+from gallery.models import DailyViews, Image, utcnow
 
 SEEN_PREFIX = "gallery:views:seen:"
 TOTAL_KEY = "gallery:views:pending-total"
@@ -130,6 +131,7 @@ def write_views(counts: dict[int, int]) -> None:
                 table.c.created_at,
             ).where(table.c.id.in_(list(counts)))
         ).all()
+        record_daily_views(connection, sum(counts.values()))
         scores: list[dict[str, Any]] = []
         for image_id, views, comments, likes, created_at in rows:
             entry = HotEntry(points_of(views, comments, likes), born_of(created_at))
@@ -141,3 +143,16 @@ def write_views(counts: dict[int, int]) -> None:
                 .values(hot_score=bindparam("b_score")),
                 scores,
             )
+
+
+def record_daily_views(connection: Any, views: int, day: dt.date | None = None) -> None:
+    """Add `views` to the day's total (the dashboard's chart) inside the caller's
+    transaction."""
+    if views <= 0:
+        return
+    day = day or utcnow().date()
+    table = DailyViews.__table__
+    updated = connection.execute(
+        table.update().where(table.c.date == day).values(views=table.c.views + views))
+    if updated.rowcount == 0:
+        connection.execute(table.insert().values(date=day, views=views))

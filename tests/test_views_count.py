@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from sqlalchemy import select
 
 from gallery import feeds, hot
 from gallery.extensions import db, redis_store
-from gallery.models import Image
+from gallery.models import DailyViews, Image
 from tests.factories import create_image, create_user
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36"
@@ -97,6 +98,8 @@ def test_flask_views_flush_writes_batches(app, runner, image):
     assert db.session.get(Image, image.id).hot_score > 0
     assert pending(image) == 0
     assert "views flushed: 0" in runner.invoke(args=["views", "flush"]).output
+    # the dashboard's views-per-day chart counts what was flushed
+    assert db.session.scalars(select(DailyViews.views)).all() == [6]
 
 
 @pytest.mark.settings(VIEW_FLUSH_EVERY=3, VIEW_FLUSH_SECONDS=3600)

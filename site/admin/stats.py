@@ -87,19 +87,6 @@ def views_per_day(days: int = DAYS, today: dt.date | None = None) -> list[tuple[
             for i in range(days)]
 
 
-def record_daily_views(connection: Any, views: int, day: dt.date | None = None) -> None:
-    """Add `views` to the day's total inside the caller's transaction (called where the
-    buffered view counters are flushed into Image.views)."""
-    if views <= 0:
-        return
-    day = day or utcnow().date()
-    table = DailyViews.__table__
-    updated = connection.execute(
-        table.update().where(table.c.date == day).values(views=table.c.views + views))
-    if updated.rowcount == 0:
-        connection.execute(table.insert().values(date=day, views=views))
-
-
 def charts(today: dt.date | None = None) -> list[Chart]:
     """The 30-day charts of the dashboard."""
     return [
