@@ -15,6 +15,10 @@ SITE_NAME = "Gallery"
 SECRET_KEY = None
 SECURITY_PASSWORD_SALT = None
 
+# Proxies in front of the app whose X-Forwarded-* headers are trusted (nginx: 1).
+# Rate limits by client address need it behind a proxy.
+PROXY_FIX_HOPS = 0
+
 # Database: None means instance/gallery.sqlite3.
 SQLALCHEMY_DATABASE_URI = None
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -20,6 +20,7 @@ MAIL_SERVER = "smtp.example.com"
 MAIL_PORT = 587
 MAIL_USE_TLS = True
 
+PROXY_FIX_HOPS = 1  # nginx in front (config/nginx.conf)
 SESSION_COOKIE_SECURE = True
 REMEMBER_COOKIE_SECURE = True
 PREFERRED_URL_SCHEME = "https"

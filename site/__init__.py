@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     load_config(app, config)
+    register_proxy_fix(app)
     register_extensions(app)
     register_security(app)
     register_blueprints(app)
@@ -68,6 +69,17 @@ def _ensure_secrets(app: Flask) -> None:
         app.config[name] = stored[name]
     secret_file.write_text(json.dumps(stored))
     secret_file.chmod(0o600)
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind nginx, trust its X-Forwarded-* headers (PROXY_FIX_HOPS proxies deep)."""
+    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
 
 def register_extensions(app: Flask) -> None:

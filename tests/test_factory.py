@@ -45,3 +45,19 @@ def test_production_refuses_to_start_without_secrets(monkeypatch, tmp_path, miss
 def test_app_fixture_uses_testing_config(app):
     assert app.testing
     assert app.config["MAIL_BACKEND"] == "locmem"
+
+
+def test_proxy_fix_trusts_forwarded_for_only_when_configured(monkeypatch, tmp_path):
+    monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path))
+    headers = {"X-Forwarded-For": "203.0.113.9"}
+    for hops, expected in ((0, "127.0.0.1"), (1, "203.0.113.9")):
+        app = create_app({"PROXY_FIX_HOPS": hops})
+
+        @app.get("/whoami")
+        def whoami():  # type: ignore[no-untyped-def]
+            from flask import request
+
+            return request.remote_addr or ""
+
+        answer = app.test_client().get("/whoami", headers=headers, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert answer.get_data(as_text=True) == expected
