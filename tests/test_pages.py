@@ -272,7 +272,7 @@ def test_hot_page_is_cached_for_visitors_but_not_for_members(
 def test_language_switch_sets_a_cookie_and_goes_back_locally(
     client: Any, code: str, next_path: str, cookie: str | None, location: str
 ) -> None:
-    response = client.post(f"/lang/{code}", data={"next": next_path})
+    response = client.get(f"/lang/{code}", query_string={"next": next_path})
     assert response.status_code == 302
     assert response.headers["Location"].removeprefix("http://localhost") == location
     set_cookie = response.headers.get("Set-Cookie", "")

@@ -25,7 +25,7 @@ from sqlalchemy import update
 
 from gallery import cards, feeds, interactions, moderation
 from gallery.errors import NotFound
-from gallery.extensions import csrf, db, security
+from gallery.extensions import db, security
 from gallery.hot import pending_views
 from gallery.models import REPORT_REASONS, Image, User
 from gallery.pagecache import visitor_cached
@@ -228,16 +228,15 @@ def go(image_id: int):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- language
 
 
-@bp.post("/lang/<code>")
-@csrf.exempt
+@bp.get("/lang/<code>")
 def set_language(code: str):  # type: ignore[no-untyped-def]
     """Remember the chosen UI language in a cookie and go back.
 
-    Exempt from CSRF on purpose: it only sets a whitelisted preference cookie and
-    redirects to a local path, and a token in the navbar form would put a session
-    on every visitor page, which would make those pages uncacheable.
+    A plain link (GET): it changes nothing on the server, only a whitelisted
+    preference cookie, so it needs no CSRF token, and a token in the navbar would
+    put a session on every visitor page and make those pages uncacheable.
     """
-    response = make_response(redirect(safe_next(request.form.get("next"), url_for("public.index"))))
+    response = make_response(redirect(safe_next(request.args.get("next"), url_for("public.index"))))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax")
     return response
