@@ -7,16 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from gallery.extensions import db
 from gallery.models import Image, Pick, User, utcnow
 from tests.factories import create_comment, create_image, create_user
+from tests.feeds_support import count_statements, make_images
 
 
 def body(response: Any) -> str:
@@ -32,32 +31,6 @@ def card_ids(page: str) -> list[int]:
 def feed_ids(page: str) -> list[int]:
     """The card ids of the latest feed on /, after the picks pinned on top."""
     return card_ids(page.split('id="latest-heading"')[1])
-
-
-def make_images(author: Any, count: int, **fields: Any) -> list[Image]:
-    """`count` images, one second apart, newest last."""
-    start = utcnow() - dt.timedelta(hours=1)
-    return [
-        create_image(
-            author, created_at=start + dt.timedelta(seconds=i), caption=f"caption {i}", **fields
-        )
-        for i in range(count)
-    ]
-
-
-@contextmanager
-def count_statements() -> Iterator[list[str]]:
-    """Record every SQL statement run on the app's engine."""
-    statements: list[str] = []
-
-    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 @pytest.fixture
