@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_security import current_user
 from sqlalchemy import select
 
@@ -13,6 +13,7 @@ from gallery import feeds, interactions
 from gallery.cards import cards, comment_json
 from gallery.errors import BadRequest, NotFound
 from gallery.extensions import db, limiter
+from gallery.limits import config_limit, per_member
 from gallery.models import User
 from gallery.pagecache import visitor_cached
 from gallery.public import api
@@ -97,18 +98,12 @@ def comments(image_id: int) -> Any:
     return jsonify({"items": [comment_json(c) for c in page], "next_cursor": page.next_cursor})
 
 
-def comment_limit() -> str:
-    return current_app.config["COMMENT_RATE_LIMIT"]
-
-
-def per_user() -> str:
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
-    return f"ip:{request.remote_addr}"
-
-
 @api.post("/images/<int:image_id>/comments")
-@limiter.limit(comment_limit, key_func=per_user, deduct_when=lambda r: r.status_code == 201)
+@limiter.limit(
+    config_limit("COMMENT_RATE_LIMIT"),
+    key_func=per_member,
+    deduct_when=lambda r: r.status_code == 201,
+)
 def add_comment(image_id: int) -> Any:
     check("comment-create")
     image = interactions.visible_image(image_id)

@@ -4,29 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_security import current_user
 
 from gallery import reports
 from gallery.errors import BadRequest
 from gallery.extensions import db, limiter
+from gallery.limits import config_limit, per_member
 from gallery.public import api
 from gallery.roles import permission_required
 
 
-def _report_limit() -> str:
-    return current_app.config["REPORT_RATE_LIMIT"]
-
-
-def _reporter_key() -> str:
-    """Limit per member, not per address (anonymous requests are refused anyway)."""
-    if current_user.is_authenticated:
-        return f"reporter:{current_user.id}"
-    return f"addr:{request.remote_addr}"
-
-
 @api.post("/reports")
-@limiter.limit(_report_limit, key_func=_reporter_key)
+@limiter.limit(config_limit("REPORT_RATE_LIMIT"), key_func=per_member)
 @permission_required("report")
 def create_report() -> Any:
     """Body {"target": "image"|"comment", "id": n, "reason": "...", "details": "..."} → 201."""

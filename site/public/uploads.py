@@ -14,20 +14,10 @@ from gallery.cards import card
 from gallery.errors import BadRequest, Forbidden, GalleryError, NotFound, NotLoggedIn
 from gallery.extensions import db, limiter
 from gallery.imaging import ACCEPTED, EXTENSIONS, human_size
+from gallery.limits import config_limit, per_member
 from gallery.models import PENDING, VISIBLE, Image
 from gallery.public import api, bp
 from gallery.roles import can, permission_required
-
-
-def _upload_limit() -> str:
-    return current_app.config["UPLOAD_RATE_LIMIT"]
-
-
-def _uploader_key() -> str:
-    """Limit per member (anonymous requests are refused before anything is stored)."""
-    if current_user.is_authenticated:
-        return f"uploader:{current_user.id}"
-    return f"addr:{request.remote_addr}"
 
 
 def _files_in_request() -> int:
@@ -38,7 +28,8 @@ def _files_in_request() -> int:
 
 
 upload_limit = limiter.shared_limit(
-    _upload_limit, scope="upload", key_func=_uploader_key, cost=_files_in_request,
+    config_limit("UPLOAD_RATE_LIMIT"), scope="upload", key_func=per_member,
+    cost=_files_in_request,
     methods=["POST"],
 )
 
