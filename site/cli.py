@@ -53,6 +53,13 @@ def init_app(app: Flask) -> None:
     from gallery.cli_ops import crawl_command, import_command
     from gallery.cli_storage import storage_cli
 
-    for group in (seed_cli, roles_cli, *feeds_groups, purge_command, crawl_command, import_command,
-                  storage_cli):
+    for group in (
+        seed_cli,
+        roles_cli,
+        *feeds_groups,
+        purge_command,
+        crawl_command,
+        import_command,
+        storage_cli,
+    ):
         app.cli.add_command(group)

@@ -13,8 +13,13 @@ from gallery.models import Image, OperationRun, utcnow
 
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Only list what would be purged.")
-@click.option("--image", "image_ids", type=int, multiple=True,
-              help="Purge this hidden image now, whatever its age (repeatable).")
+@click.option(
+    "--image",
+    "image_ids",
+    type=int,
+    multiple=True,
+    help="Purge this hidden image now, whatever its age (repeatable).",
+)
 @with_appcontext
 def purge_command(dry_run: bool, image_ids: tuple[int, ...]) -> None:
     """Purge images and comments hidden longer than PURGE_RETENTION_DAYS (files and rows).
@@ -27,14 +32,20 @@ def purge_command(dry_run: bool, image_ids: tuple[int, ...]) -> None:
         comments: list = []
     else:
         images, comments = moderation.expired()
-    click.echo(f"{len(images)} image(s) and {len(comments)} comment(s) "
-               + ("selected" if image_ids else f"hidden longer than {days} days"))
+    click.echo(
+        f"{len(images)} image(s) and {len(comments)} comment(s) "
+        + ("selected" if image_ids else f"hidden longer than {days} days")
+    )
     if dry_run:
         for image in images:
             click.echo(f"  image {image.id} hidden at {image.hidden_at:%Y-%m-%d %H:%M}")
         return
-    run = OperationRun(kind="purge", started_at=utcnow(), status="running",
-                       args={"images": list(image_ids), "retention_days": days})
+    run = OperationRun(
+        kind="purge",
+        started_at=utcnow(),
+        status="running",
+        args={"images": list(image_ids), "retention_days": days},
+    )
     db.session.add(run)
     db.session.commit()
     if image_ids:

@@ -13,7 +13,10 @@ storage_cli = AppGroup("storage", help="Stored image files.")
 @storage_cli.command("sweep")
 @click.option("--dry-run", is_flag=True, help="Only report; remove nothing.")
 @click.option(
-    "--grace", default=60, show_default=True, type=click.IntRange(min=0),
+    "--grace",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=0),
     help="Minutes a file without a row is left alone (an upload may be in flight).",
 )
 def storage_sweep(dry_run: bool, grace: int) -> None:
@@ -24,12 +27,15 @@ def storage_sweep(dry_run: bool, grace: int) -> None:
     storage = get_storage()
     click.echo(f"sweeping {type(storage).__name__}…")
     report = find_orphans(grace_seconds=grace * 60)
+    click.echo(f"checked {report.files_checked} stored files and {report.images_checked} images")
     click.echo(
-        f"checked {report.files_checked} stored files and {report.images_checked} images"
+        f"orphan files (no image): {len(report.orphan_files)}"
+        + (
+            f"; {report.young_files} newer than {grace} min left alone"
+            if report.young_files
+            else ""
+        )
     )
-    click.echo(f"orphan files (no image): {len(report.orphan_files)}"
-               + (f"; {report.young_files} newer than {grace} min left alone"
-                  if report.young_files else ""))
     for key in report.orphan_files:
         click.echo(f"  {key}")
     click.echo(f"images with missing files: {len(report.broken_images)}")

@@ -98,9 +98,10 @@ def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
-        "text/html"
-    ]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def error_response(status: int, code: str, message: Any, **extra: Any) -> Any:
@@ -130,8 +131,9 @@ def handle_http_error(error: HTTPException) -> Any:
     code, default = HTTP_CODES.get(status, ("error", error.description))
     message = default
     if status == 429:
-        message = _l("Too many requests (limit: %(limit)s); please try again later.",
-                     limit=error.description)
+        message = _l(
+            "Too many requests (limit: %(limit)s); please try again later.", limit=error.description
+        )
     elif status == 413:
         from gallery.imaging import human_size
 

@@ -281,18 +281,25 @@ def expired(now: dt.datetime | None = None) -> tuple[list[Image], list[Comment]]
     now = now or utcnow()
     cutoff = now - dt.timedelta(days=current_app.config["PURGE_RETENTION_DAYS"])
     images = db.session.scalars(
-        select(Image).where(Image.status.in_(RESTORABLE), Image.hidden_at.is_not(None),
-                            Image.hidden_at <= cutoff).order_by(Image.id)
+        select(Image)
+        .where(
+            Image.status.in_(RESTORABLE), Image.hidden_at.is_not(None), Image.hidden_at <= cutoff
+        )
+        .order_by(Image.id)
     ).all()
     comments = db.session.scalars(
-        select(Comment).where(Comment.status == HIDDEN, Comment.hidden_at.is_not(None),
-                              Comment.hidden_at <= cutoff).order_by(Comment.id)
+        select(Comment)
+        .where(
+            Comment.status == HIDDEN, Comment.hidden_at.is_not(None), Comment.hidden_at <= cutoff
+        )
+        .order_by(Comment.id)
     ).all()
     return list(images), list(comments)
 
 
-def purge_expired(now: dt.datetime | None = None, actor: User | None = None,
-                  origin: str = "cli") -> int:
+def purge_expired(
+    now: dt.datetime | None = None, actor: User | None = None, origin: str = "cli"
+) -> int:
     """Purge what has been hidden longer than the retention period; returns how many.
 
     Only hidden (or rejected) things are eligible: a visible image is never touched.
@@ -308,8 +315,15 @@ def purge_expired(now: dt.datetime | None = None, actor: User | None = None,
     return len(images) + len(remaining)
 
 
-def edit_image(image: Image, actor: User | None, origin: str, *, caption: str,
-               shop_url: str | None, shop_title: str | None) -> bool:
+def edit_image(
+    image: Image,
+    actor: User | None,
+    origin: str,
+    *,
+    caption: str,
+    shop_url: str | None,
+    shop_title: str | None,
+) -> bool:
     """Change the caption and shop link (http or https only); False when nothing changed."""
     shop_url = (shop_url or "").strip() or None
     if shop_url is not None and not is_web_url(shop_url):

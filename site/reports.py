@@ -38,8 +38,9 @@ RESOLVE_ACTIONS = ("hide", "purge", "none")
 def load_target(target_type: str, target_id: Any) -> Image | Comment:
     """The reported image or comment, or NotFound."""
     if target_type not in TARGET_TYPES:
-        raise BadRequest(f"A report's target is 'image' or 'comment', not {target_type!r}.",
-                         code="bad_target")
+        raise BadRequest(
+            f"A report's target is 'image' or 'comment', not {target_type!r}.", code="bad_target"
+        )
     try:
         key = int(target_id)
     except (TypeError, ValueError):
@@ -57,46 +58,66 @@ def _is_public(target: Image | Comment) -> bool:
     return target.status == VISIBLE
 
 
-def create_report(
-    reporter: User, target: str, id: Any, reason: str, details: str = ""
-) -> Report:
+def create_report(reporter: User, target: str, id: Any, reason: str, details: str = "") -> Report:
     """Record one member's report on a visible image or comment, at most once per target."""
     if reason not in REPORT_REASONS:
         raise BadRequest(
-            f"Choose a reason from: {', '.join(REPORT_REASONS)}.", code="bad_reason",
+            f"Choose a reason from: {', '.join(REPORT_REASONS)}.",
+            code="bad_reason",
             reasons=list(REPORT_REASONS),
         )
     details = (details or "").strip()
     if len(details) > DETAILS_MAX:
-        raise BadRequest(f"Please keep the details under {DETAILS_MAX} characters.",
-                         code="details_too_long")
+        raise BadRequest(
+            f"Please keep the details under {DETAILS_MAX} characters.", code="details_too_long"
+        )
     item = load_target(target, id)
     if not _is_public(item):
         raise NotFound(f"There is no {target} {item.id}.")
     existing = db.session.scalar(
-        select(Report.id).where(Report.reporter_id == reporter.id, Report.target_type == target,
-                                Report.target_id == item.id)
+        select(Report.id).where(
+            Report.reporter_id == reporter.id,
+            Report.target_type == target,
+            Report.target_id == item.id,
+        )
     )
     if existing is not None:
         raise Conflict(f"You have already reported this {target}.", code="already_reported")
-    report = Report(reporter_id=reporter.id, target_type=target, target_id=item.id,
-                    reason=reason, details=details, status=REPORT_OPEN, created_at=utcnow())
+    report = Report(
+        reporter_id=reporter.id,
+        target_type=target,
+        target_id=item.id,
+        reason=reason,
+        details=details,
+        status=REPORT_OPEN,
+        created_at=utcnow(),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(report)
     except IntegrityError:  # the same member, twice at the same moment
-        raise Conflict(f"You have already reported this {target}.",
-                       code="already_reported") from None
+        raise Conflict(
+            f"You have already reported this {target}.", code="already_reported"
+        ) from None
     return report
 
 
 def _state(report: Report) -> dict[str, Any]:
-    return {"status": report.status, "resolution": report.resolution,
-            "resolved_by_id": report.resolved_by_id}
+    return {
+        "status": report.status,
+        "resolution": report.resolution,
+        "resolved_by_id": report.resolved_by_id,
+    }
 
 
-def _decide(report: Report, status: str, resolution: str | None, actor: User | None,
-            origin: str, action: str) -> None:
+def _decide(
+    report: Report,
+    status: str,
+    resolution: str | None,
+    actor: User | None,
+    origin: str,
+    action: str,
+) -> None:
     before = _state(report)
     report.status = status
     report.resolution = resolution
@@ -124,14 +145,22 @@ def reopen(report: Report, actor: User | None, origin: str) -> None:
 
 
 def reports_on(target_type: str, target_id: int, statuses: tuple[str, ...]) -> list[Report]:
-    return list(db.session.scalars(
-        select(Report).where(Report.target_type == target_type, Report.target_id == target_id,
-                             Report.status.in_(statuses)).order_by(Report.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Report)
+            .where(
+                Report.target_type == target_type,
+                Report.target_id == target_id,
+                Report.status.in_(statuses),
+            )
+            .order_by(Report.id)
+        )
+    )
 
 
-def resolve_target(target_type: str, target_id: int, actor: User | None, origin: str,
-                   action: str, note: str = "") -> int:
+def resolve_target(
+    target_type: str, target_id: int, actor: User | None, origin: str, action: str, note: str = ""
+) -> int:
     """Resolve every open report on a target, hiding or purging it first when asked."""
     if action not in RESOLVE_ACTIONS:
         raise BadRequest(f"Resolve with one of: {', '.join(RESOLVE_ACTIONS)}.")
@@ -143,10 +172,12 @@ def resolve_target(target_type: str, target_id: int, actor: User | None, origin:
         target = load_target(target_type, target_id)
         if isinstance(target, Image):
             (moderation.hide_image if action == "hide" else moderation.purge_image)(
-                target, actor, origin)
+                target, actor, origin
+            )
         else:
             (moderation.hide_comment if action == "hide" else moderation.purge_comment)(
-                target, actor, origin)
+                target, actor, origin
+            )
     return len(open_reports)
 
 
@@ -183,8 +214,13 @@ class TargetGroup:
 def grouped(status: str = REPORT_OPEN, limit: int = 100) -> list[TargetGroup]:
     """Targets with reports in `status`, most reported first, in a constant number of queries."""
     rows = db.session.execute(
-        select(Report.target_type, Report.target_id, func.count(Report.id),
-               func.min(Report.created_at), func.max(Report.created_at))
+        select(
+            Report.target_type,
+            Report.target_id,
+            func.count(Report.id),
+            func.min(Report.created_at),
+            func.max(Report.created_at),
+        )
         .where(Report.status == status)
         .group_by(Report.target_type, Report.target_id)
         .order_by(func.count(Report.id).desc(), func.max(Report.created_at).desc())
@@ -201,14 +237,14 @@ def grouped(status: str = REPORT_OPEN, limit: int = 100) -> list[TargetGroup]:
             groups[(kind, item.id)].target = item
         reason_rows = db.session.execute(
             select(Report.target_id, Report.reason, func.count(Report.id))
-            .where(Report.status == status, Report.target_type == kind,
-                   Report.target_id.in_(ids))
+            .where(Report.status == status, Report.target_type == kind, Report.target_id.in_(ids))
             .group_by(Report.target_id, Report.reason)
         )
         for target_id, reason, n in reason_rows:
             groups[(kind, target_id)].reasons[reason] = n
         for report in db.session.scalars(
-            select(Report).options(joinedload(Report.reporter))
+            select(Report)
+            .options(joinedload(Report.reporter))
             .where(Report.status == status, Report.target_type == kind, Report.target_id.in_(ids))
             .order_by(Report.id)
         ):
@@ -218,9 +254,14 @@ def grouped(status: str = REPORT_OPEN, limit: int = 100) -> list[TargetGroup]:
 
 def target_count(status: str = REPORT_OPEN) -> int:
     """How many targets have reports in `status` (open ones for the dashboard)."""
-    return db.session.scalar(
-        select(func.count()).select_from(
-            select(Report.target_type, Report.target_id).where(Report.status == status)
-            .group_by(Report.target_type, Report.target_id).subquery()
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(
+                select(Report.target_type, Report.target_id)
+                .where(Report.status == status)
+                .group_by(Report.target_type, Report.target_id)
+                .subquery()
+            )
         )
-    ) or 0
+        or 0
+    )

@@ -126,10 +126,20 @@ class QiniuStorage:
     """
 
     def __init__(
-        self, *, access_key: str, secret_key: str, bucket: str, domain: str,
-        up_host: str | None = None, rs_host: str | None = None, rsf_host: str | None = None,
-        image_processing: bool = False, timeout: tuple[float, float] = (3, 10),
-        retries: int = 2, budget: float = 20.0, token_seconds: int = 600,
+        self,
+        *,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        domain: str,
+        up_host: str | None = None,
+        rs_host: str | None = None,
+        rsf_host: str | None = None,
+        image_processing: bool = False,
+        timeout: tuple[float, float] = (3, 10),
+        retries: int = 2,
+        budget: float = 20.0,
+        token_seconds: int = 600,
     ) -> None:
         import qiniu
         from urllib3.util.retry import Retry
@@ -156,14 +166,20 @@ class QiniuStorage:
 
     @classmethod
     def from_config(cls, config: Any) -> QiniuStorage:
-        missing = [n for n in ("QINIU_ACCESS_KEY", "QINIU_SECRET_KEY", "QINIU_BUCKET",
-                               "QINIU_DOMAIN") if not config.get(n)]
+        missing = [
+            n
+            for n in ("QINIU_ACCESS_KEY", "QINIU_SECRET_KEY", "QINIU_BUCKET", "QINIU_DOMAIN")
+            if not config.get(n)
+        ]
         if missing:
             raise RuntimeError("STORAGE_BACKEND='qiniu' needs " + ", ".join(missing))
         return cls(
-            access_key=config["QINIU_ACCESS_KEY"], secret_key=config["QINIU_SECRET_KEY"],
-            bucket=config["QINIU_BUCKET"], domain=config["QINIU_DOMAIN"],
-            up_host=config.get("QINIU_UP_HOST"), rs_host=config.get("QINIU_RS_HOST"),
+            access_key=config["QINIU_ACCESS_KEY"],
+            secret_key=config["QINIU_SECRET_KEY"],
+            bucket=config["QINIU_BUCKET"],
+            domain=config["QINIU_DOMAIN"],
+            up_host=config.get("QINIU_UP_HOST"),
+            rs_host=config.get("QINIU_RS_HOST"),
             rsf_host=config.get("QINIU_RSF_HOST"),
             image_processing=bool(config.get("QINIU_IMAGE_PROCESSING")),
             timeout=tuple(config.get("QINIU_TIMEOUT", (3, 10))),  # type: ignore[arg-type]
@@ -202,8 +218,12 @@ class QiniuStorage:
             if time.monotonic() - started + worst_attempt > self.budget:
                 break
             time.sleep(min(0.2 * (attempt + 1), 1.0))
-        log.warning("qiniu %s failed: status %s, %s", what, getattr(info, "status_code", None),
-                    getattr(info, "exception", None) or getattr(info, "text_body", ""))
+        log.warning(
+            "qiniu %s failed: status %s, %s",
+            what,
+            getattr(info, "status_code", None),
+            getattr(info, "exception", None) or getattr(info, "text_body", ""),
+        )
         raise StorageUnavailable(
             "Image storage is not answering; nothing was saved. Please try again.",
             code="storage_unavailable",
@@ -259,9 +279,11 @@ class QiniuStorage:
         """Every object under images/ with its put time (listed page by page)."""
         marker = None
         while True:
+
             def page(marker: str | None = marker) -> Any:
-                ret, _eof, info = self.manager.list(self.bucket, prefix="images/", marker=marker,
-                                                    limit=1000)
+                ret, _eof, info = self.manager.list(
+                    self.bucket, prefix="images/", marker=marker, limit=1000
+                )
                 return ret, info
 
             ret = self._call("list", page) or {}

@@ -143,8 +143,11 @@ def ingest(
         remove_files(stored)
         untrack(session, stored)
         raise
-    signals.image_changed.send(current_app._get_current_object(), image_id=image.id,  # type: ignore[attr-defined]
-                               reason="created")
+    signals.image_changed.send(
+        current_app._get_current_object(),
+        image_id=image.id,  # type: ignore[attr-defined]
+        reason="created",
+    )
     return IngestResult(image, duplicate=False, stored_keys=stored)
 
 

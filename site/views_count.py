@@ -153,6 +153,7 @@ def record_daily_views(connection: Any, views: int, day: dt.date | None = None) 
     day = day or utcnow().date()
     table = DailyViews.__table__
     updated = connection.execute(
-        table.update().where(table.c.date == day).values(views=table.c.views + views))
+        table.update().where(table.c.date == day).values(views=table.c.views + views)
+    )
     if updated.rowcount == 0:
         connection.execute(table.insert().values(date=day, views=views))

@@ -21,15 +21,12 @@ REDIS_URL = os.environ.get("GALLERY_TEST_REDIS_URL")
 
 def base_config(tmp_path: Any) -> dict[str, Any]:
     """The testing config plus per-test folders and the chosen backends."""
-    from pathlib import Path
-
     import runpy
+    from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
     config = {
-        k: v
-        for k, v in runpy.run_path(str(root / "config" / "testing.py")).items()
-        if k.isupper()
+        k: v for k, v in runpy.run_path(str(root / "config" / "testing.py")).items() if k.isupper()
     }
     config["MEDIA_ROOT"] = str(tmp_path / "media")
     config["SQLALCHEMY_DATABASE_URI"] = DATABASE_URL or f"sqlite:///{tmp_path}/test.sqlite3"
@@ -43,7 +40,9 @@ def _session_tmp(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 @pytest.fixture
-def app(request: pytest.FixtureRequest, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+def app(
+    request: pytest.FixtureRequest, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
     """A fresh app with empty tables; `@pytest.mark.settings(KEY=value)` adds config."""
     monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path / "instance"))
     config = base_config(tmp_path)

@@ -15,8 +15,13 @@ from gallery.models import Comment, Image, User, utcnow
 
 
 def create_user(
-    username: str, *, roles: tuple[str, ...] | list[str] = ("member",), confirmed: bool = True,
-    password: str | None = None, email: str | None = None, active: bool = True,
+    username: str,
+    *,
+    roles: tuple[str, ...] | list[str] = ("member",),
+    confirmed: bool = True,
+    password: str | None = None,
+    email: str | None = None,
+    active: bool = True,
 ) -> User:
     """A committed user; the password defaults to 'password-<username>'."""
     user = security.datastore.create_user(

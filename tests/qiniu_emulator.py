@@ -53,8 +53,9 @@ class Stored:
 class KodoEmulator:
     """State and switches; `url` is the base of every host."""
 
-    def __init__(self, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY,
-                 bucket: str = BUCKET) -> None:
+    def __init__(
+        self, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY, bucket: str = BUCKET
+    ) -> None:
         self.access_key, self.secret_key, self.bucket = access_key, secret_key, bucket
         self.objects: dict[str, Stored] = {}
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status)
@@ -134,7 +135,8 @@ class KodoEmulator:
             if content_type:
                 lines.append(f"Content-Type: {content_type}")
             qiniu_headers = sorted(
-                (k.title(), v) for k, v in handler.headers.items()
+                (k.title(), v)
+                for k, v in handler.headers.items()
                 if k.lower().startswith("x-qiniu-") and len(k) > len("x-qiniu-")
             )
             lines += [f"{k}: {v}" for k, v in qiniu_headers]
@@ -245,8 +247,15 @@ class _Handler(BaseHTTPRequestHandler):
         if action == "delete":
             del self.kodo.objects[key]
             return self._answer(200, {})
-        self._answer(200, {"fsize": len(stored.data), "hash": hashlib.sha1(stored.data).hexdigest(),
-                           "mimeType": stored.mime, "putTime": int(stored.put_time * 1e7)})
+        self._answer(
+            200,
+            {
+                "fsize": len(stored.data),
+                "hash": hashlib.sha1(stored.data).hexdigest(),
+                "mimeType": stored.mime,
+                "putTime": int(stored.put_time * 1e7),
+            },
+        )
 
     def _list(self, query: str) -> None:
         error = self.kodo.check_management(self, b"")
@@ -258,11 +267,16 @@ class _Handler(BaseHTTPRequestHandler):
         keys = [k for k in keys if k > marker] if marker else keys
         size = min(int(args.get("limit", 1000)), self.kodo.list_page_size)
         page, rest = keys[:size], keys[size:]
-        items = [{"key": k, "fsize": len(self.kodo.objects[k].data),
-                  "mimeType": self.kodo.objects[k].mime,
-                  "putTime": int(self.kodo.objects[k].put_time * 1e7)} for k in page]
-        self._answer(200, {"items": items,
-                           "marker": page[-1] if rest else ""})
+        items = [
+            {
+                "key": k,
+                "fsize": len(self.kodo.objects[k].data),
+                "mimeType": self.kodo.objects[k].mime,
+                "putTime": int(self.kodo.objects[k].put_time * 1e7),
+            }
+            for k in page
+        ]
+        self._answer(200, {"items": items, "marker": page[-1] if rest else ""})
 
     def _serve(self, key: str, query: str) -> None:
         stored = self.kodo.objects.get(key)

@@ -57,7 +57,11 @@ def jpeg_exif_gps(size: tuple[int, int] = (600, 400)) -> bytes:
     image = gradient(size)
     image.paste((255, 0, 0), (0, 0, 60, 60))  # red mark top-left of the stored pixels
     return encode(
-        image, "JPEG", quality=92, exif=exif_with_gps(6), comment=b"secret camera comment",
+        image,
+        "JPEG",
+        quality=92,
+        exif=exif_with_gps(6),
+        comment=b"secret camera comment",
         icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(),
         xmp=b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta>secret</x:xmpmeta>',
     )
@@ -82,7 +86,12 @@ def animated_gif(frames: int = 4, size: tuple[int, int] = (120, 80)) -> bytes:
     colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (0, 255, 255)]
     images = [Image.new("RGB", size, colours[i % len(colours)]) for i in range(frames)]
     return encode(
-        images[0], "GIF", save_all=True, append_images=images[1:], duration=80, loop=0,
+        images[0],
+        "GIF",
+        save_all=True,
+        append_images=images[1:],
+        duration=80,
+        loop=0,
         comment=b"secret gif comment",
     )
 

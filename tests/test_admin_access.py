@@ -32,43 +32,106 @@ ADMINS = "admin"
 CASES = [
     ("dashboard", "GET", "/admin/", None, STAFF),
     ("reports inbox", "GET", "/admin/reports/?status=resolved", None, MODERATORS),
-    ("report dismiss", "POST", "/admin/reports/decide",
-     {"decision": "dismiss", "target_type": "image", "target_id": "{image}"}, MODERATORS),
-    ("report resolve by hiding", "POST", "/admin/reports/decide",
-     {"decision": "resolve", "action": "hide", "target_type": "image", "target_id": "{image}"},
-     MODERATORS),
+    (
+        "report dismiss",
+        "POST",
+        "/admin/reports/decide",
+        {"decision": "dismiss", "target_type": "image", "target_id": "{image}"},
+        MODERATORS,
+    ),
+    (
+        "report resolve by hiding",
+        "POST",
+        "/admin/reports/decide",
+        {"decision": "resolve", "action": "hide", "target_type": "image", "target_id": "{image}"},
+        MODERATORS,
+    ),
     ("images list", "GET", "/admin/image/?search=lake&sort=3", None, MODERATORS),
     ("image details", "GET", "/admin/image/details/?id={image}", None, MODERATORS),
     ("image edit form", "GET", "/admin/image/edit/?id={image}", None, MODERATORS),
-    ("image edit save", "POST", "/admin/image/edit/?id={image}",
-     {"caption": "a new caption", "shop_title": "", "shop_url": "https://shop.example/x"},
-     MODERATORS),
-    ("image hide", "POST", "/admin/image/action/", {"action": "hide", "rowid": "{image}"},
-     MODERATORS),
-    ("image purge now", "POST", "/admin/image/action/", {"action": "purge", "rowid": "{image}"},
-     MODERATORS),
+    (
+        "image edit save",
+        "POST",
+        "/admin/image/edit/?id={image}",
+        {"caption": "a new caption", "shop_title": "", "shop_url": "https://shop.example/x"},
+        MODERATORS,
+    ),
+    (
+        "image hide",
+        "POST",
+        "/admin/image/action/",
+        {"action": "hide", "rowid": "{image}"},
+        MODERATORS,
+    ),
+    (
+        "image purge now",
+        "POST",
+        "/admin/image/action/",
+        {"action": "purge", "rowid": "{image}"},
+        MODERATORS,
+    ),
     ("queue", "GET", "/admin/queue/", None, MODERATORS),
-    ("queue approve", "POST", "/admin/queue/action/", {"action": "approve", "rowid": "{pending}"},
-     MODERATORS),
-    ("queue reject", "POST", "/admin/queue/action/", {"action": "reject", "rowid": "{pending}"},
-     MODERATORS),
+    (
+        "queue approve",
+        "POST",
+        "/admin/queue/action/",
+        {"action": "approve", "rowid": "{pending}"},
+        MODERATORS,
+    ),
+    (
+        "queue reject",
+        "POST",
+        "/admin/queue/action/",
+        {"action": "reject", "rowid": "{pending}"},
+        MODERATORS,
+    ),
     ("comments list", "GET", "/admin/comment/", None, MODERATORS),
     ("comment details", "GET", "/admin/comment/details/?id={comment}", None, MODERATORS),
-    ("comment hide", "POST", "/admin/comment/action/", {"action": "hide", "rowid": "{comment}"},
-     MODERATORS),
-    ("comment purge", "POST", "/admin/comment/action/", {"action": "purge", "rowid": "{comment}"},
-     MODERATORS),
+    (
+        "comment hide",
+        "POST",
+        "/admin/comment/action/",
+        {"action": "hide", "rowid": "{comment}"},
+        MODERATORS,
+    ),
+    (
+        "comment purge",
+        "POST",
+        "/admin/comment/action/",
+        {"action": "purge", "rowid": "{comment}"},
+        MODERATORS,
+    ),
     ("picks calendar", "GET", "/admin/picks/?add={image}", None, MODERATORS),
-    ("pick add", "POST", "/admin/picks/add", {"date": "{tomorrow}", "image_id": "{image}"},
-     MODERATORS),
+    (
+        "pick add",
+        "POST",
+        "/admin/picks/add",
+        {"date": "{tomorrow}", "image_id": "{image}"},
+        MODERATORS,
+    ),
     ("users list", "GET", "/admin/user/?search=vic", None, ADMINS),
     ("user edit form", "GET", "/admin/user/edit/?id={victim}", None, ADMINS),
-    ("user edit roles", "POST", "/admin/user/edit/?id={victim}",
-     {"active": "y", "role_names": "moderator"}, ADMINS),
-    ("user deactivate", "POST", "/admin/user/action/",
-     {"action": "deactivate", "rowid": "{victim}"}, ADMINS),
-    ("user hide all", "POST", "/admin/user/action/", {"action": "hide_all", "rowid": "{victim}"},
-     ADMINS),
+    (
+        "user edit roles",
+        "POST",
+        "/admin/user/edit/?id={victim}",
+        {"active": "y", "role_names": "moderator"},
+        ADMINS,
+    ),
+    (
+        "user deactivate",
+        "POST",
+        "/admin/user/action/",
+        {"action": "deactivate", "rowid": "{victim}"},
+        ADMINS,
+    ),
+    (
+        "user hide all",
+        "POST",
+        "/admin/user/action/",
+        {"action": "hide_all", "rowid": "{victim}"},
+        ADMINS,
+    ),
     ("audit log", "GET", "/admin/audit/", None, MODERATORS),
     ("audit entry", "GET", "/admin/audit/details/?id={audit}", None, MODERATORS),
     ("operations", "GET", "/admin/operations/", None, OPERATORS),
@@ -89,8 +152,14 @@ def world(app: Any) -> dict[str, Any]:
     pending = create_image(author, caption="crawled", status=PENDING, source="crawl")
     comment = create_comment(image, victim, "hello")
     create_image(victim)
-    entry = AuditLog(actor_name="system", origin="cli", action="test", target_type="image",
-                     target_id=image.id, created_at=utcnow())
+    entry = AuditLog(
+        actor_name="system",
+        origin="cli",
+        action="test",
+        target_type="image",
+        target_id=image.id,
+        created_at=utcnow(),
+    )
     db.session.add(entry)
     db.session.commit()
     from gallery.reports import create_report
@@ -98,8 +167,12 @@ def world(app: Any) -> dict[str, Any]:
     create_report(victim, "image", image.id, "spam", "")
     db.session.commit()
     return {
-        "image": image.id, "pending": pending.id, "comment": comment.id, "victim": victim.id,
-        "audit": entry.id, "tomorrow": (utcnow().date() + dt.timedelta(days=1)).isoformat(),
+        "image": image.id,
+        "pending": pending.id,
+        "comment": comment.id,
+        "victim": victim.id,
+        "audit": entry.id,
+        "tomorrow": (utcnow().date() + dt.timedelta(days=1)).isoformat(),
     }
 
 
@@ -108,8 +181,9 @@ def audit_count() -> int:
 
 
 @pytest.mark.parametrize("visitor", list(VISITORS))
-@pytest.mark.parametrize(("name", "method", "path", "form", "allowed"), CASES,
-                         ids=[case[0] for case in CASES])
+@pytest.mark.parametrize(
+    ("name", "method", "path", "form", "allowed"), CASES, ids=[case[0] for case in CASES]
+)
 def test_admin_access(client, world, visitor, name, method, path, form, allowed) -> None:
     spec = VISITORS[visitor]
     if spec is not None:

@@ -62,7 +62,8 @@ def public_ids(app: Any, path: str) -> list[int]:
 
 def audits(action_name: str) -> list[AuditLog]:
     return db.session.scalars(
-        select(AuditLog).where(AuditLog.action == action_name).order_by(AuditLog.id)).all()
+        select(AuditLog).where(AuditLog.action == action_name).order_by(AuditLog.id)
+    ).all()
 
 
 def test_hide_is_immediate_everywhere_and_restore_brings_it_back(app, client, mod) -> None:
@@ -132,9 +133,14 @@ def test_purge_now_removes_the_files_from_qiniu(app, client, mod, kodo) -> None:
     from tests.qiniu_emulator import ACCESS_KEY, BUCKET, SECRET_KEY
 
     app.config.update(
-        STORAGE_BACKEND="qiniu", QINIU_ACCESS_KEY=ACCESS_KEY, QINIU_SECRET_KEY=SECRET_KEY,
-        QINIU_BUCKET=BUCKET, QINIU_DOMAIN=kodo.url, QINIU_UP_HOST=kodo.url,
-        QINIU_RS_HOST=kodo.url, QINIU_TIMEOUT=(1, 2),
+        STORAGE_BACKEND="qiniu",
+        QINIU_ACCESS_KEY=ACCESS_KEY,
+        QINIU_SECRET_KEY=SECRET_KEY,
+        QINIU_BUCKET=BUCKET,
+        QINIU_DOMAIN=kodo.url,
+        QINIU_UP_HOST=kodo.url,
+        QINIU_RS_HOST=kodo.url,
+        QINIU_TIMEOUT=(1, 2),
     )
     app.extensions.pop("gallery_storage", None)
     image = stored_image(app, create_user("alice"))
@@ -156,9 +162,10 @@ def test_report_resolve_by_hiding_then_reopen_through_the_inbox(app, client, mod
     assert "2 report(s)" in inbox
     token = csrf(client)
     form = {"target_type": "image", "target_id": str(image.id), "csrf_token": token}
-    response = client.post("/admin/reports/decide",
-                           data={**form, "decision": "resolve", "action": "hide",
-                                 "note": "spam ring"})
+    response = client.post(
+        "/admin/reports/decide",
+        data={**form, "decision": "resolve", "action": "hide", "note": "spam ring"},
+    )
     assert response.status_code == 302
     db.session.refresh(image)
     assert image.status == HIDDEN
@@ -188,9 +195,10 @@ def test_bulk_actions_without_a_csrf_token_are_refused(app, client, mod) -> None
         response = action(client, view, "hide", target, token=False)
         assert response.status_code == 400
         assert action(client, view, "hide", target, token="forged").status_code == 400
-    refused = client.post("/admin/reports/decide",
-                          data={"decision": "dismiss", "target_type": "image",
-                                "target_id": str(image.id)})
+    refused = client.post(
+        "/admin/reports/decide",
+        data={"decision": "dismiss", "target_type": "image", "target_id": str(image.id)},
+    )
     assert refused.status_code == 400
     db.session.refresh(image)
     db.session.refresh(comment)
@@ -203,15 +211,29 @@ def test_user_text_is_escaped_in_the_admin_lists(app, client) -> None:
     evil = create_user("evil")
     image = create_image(evil, caption=XSS, status=PENDING)
     comment = create_comment(image, evil, XSS)
-    db.session.add(Report(reporter_id=admin.id, target_type="comment", target_id=comment.id,
-                          reason="spam", details=XSS))
+    db.session.add(
+        Report(
+            reporter_id=admin.id,
+            target_type="comment",
+            target_id=comment.id,
+            reason="spam",
+            details=XSS,
+        )
+    )
     from gallery import moderation
 
     moderation.hide_comment(comment, admin, "admin", reason=XSS)
     db.session.commit()
     login_as(client, admin)
-    for path in ("/admin/image/", "/admin/queue/", "/admin/comment/", "/admin/audit/",
-                 "/admin/reports/", f"/admin/image/details/?id={image.id}", "/admin/"):
+    for path in (
+        "/admin/image/",
+        "/admin/queue/",
+        "/admin/comment/",
+        "/admin/audit/",
+        "/admin/reports/",
+        f"/admin/image/details/?id={image.id}",
+        "/admin/",
+    ):
         html = client.get(path).get_data(as_text=True)
         assert "<script>alert(1)" not in html, path
     assert "&lt;script&gt;alert(1)" in client.get("/admin/comment/").get_data(as_text=True)
@@ -220,14 +242,24 @@ def test_user_text_is_escaped_in_the_admin_lists(app, client) -> None:
 
 @pytest.mark.parametrize(
     ("shop_url", "saved"),
-    [("https://shop.example/item?a=1", True), ("javascript:alert(1)", False),
-     ("ftp://files.example/x", False), ("//evil.example", False)],
+    [
+        ("https://shop.example/item?a=1", True),
+        ("javascript:alert(1)", False),
+        ("ftp://files.example/x", False),
+        ("//evil.example", False),
+    ],
 )
 def test_edit_caption_and_shop_link(app, client, mod, shop_url, saved) -> None:
     image = create_image(create_user("alice"), caption="old")
-    response = client.post(f"/admin/image/edit/?id={image.id}", data={
-        "caption": "new caption", "shop_title": "Buy it", "shop_url": shop_url,
-        "csrf_token": csrf(client)})
+    response = client.post(
+        f"/admin/image/edit/?id={image.id}",
+        data={
+            "caption": "new caption",
+            "shop_title": "Buy it",
+            "shop_url": shop_url,
+            "csrf_token": csrf(client),
+        },
+    )
     db.session.refresh(image)
     if saved:
         assert response.status_code == 302
@@ -262,23 +294,35 @@ def test_picks_view_adds_moves_and_removes(app, client, mod) -> None:
     chosen = action(client, "image", "pick", images[0].id, images[1].id, token=token)
     assert chosen.status_code == 302  # "Pick for a date…" opens the picks form with them
     form = client.get(chosen.headers["Location"]).get_data(as_text=True)
-    assert re.findall(r'name="image_id" value="(\d+)"', form) == [str(images[0].id),
-                                                                  str(images[1].id)]
-    response = client.post("/admin/picks/add", data={
-        "date": day.isoformat(), "image_id": [str(i.id) for i in images], "csrf_token": token})
+    assert re.findall(r'name="image_id" value="(\d+)"', form) == [
+        str(images[0].id),
+        str(images[1].id),
+    ]
+    response = client.post(
+        "/admin/picks/add",
+        data={
+            "date": day.isoformat(),
+            "image_id": [str(i.id) for i in images],
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
     assert public_ids(app, f"/api/picks?date={day}") == [i.id for i in images]
     page = client.get(f"/admin/picks/?around={day}").get_data(as_text=True)
     pick_ids = [int(x) for x in re.findall(r'data-pick="(\d+)"', page)]
     assert len(pick_ids) == 3
-    client.post("/admin/picks/move", data={"pick_id": pick_ids[2], "position": 1,
-                                           "csrf_token": token})
-    assert public_ids(app, f"/api/picks?date={day}") == [images[2].id, images[0].id,
-                                                         images[1].id]
+    client.post(
+        "/admin/picks/move", data={"pick_id": pick_ids[2], "position": 1, "csrf_token": token}
+    )
+    assert public_ids(app, f"/api/picks?date={day}") == [images[2].id, images[0].id, images[1].id]
     client.post("/admin/picks/remove", data={"pick_id": pick_ids[0], "csrf_token": token})
     assert public_ids(app, f"/api/picks?date={day}") == [images[2].id, images[1].id]
-    assert client.post("/admin/picks/add", data={"date": "tomorrow", "image_id": "1",
-                                                 "csrf_token": token}).status_code == 400
+    assert (
+        client.post(
+            "/admin/picks/add", data={"date": "tomorrow", "image_id": "1", "csrf_token": token}
+        ).status_code
+        == 400
+    )
 
 
 def test_deactivated_user_is_logged_out_and_reactivated(app, client) -> None:
@@ -297,7 +341,9 @@ def test_deactivated_user_is_logged_out_and_reactivated(app, client) -> None:
     db.session.refresh(member)
     assert member.active is True
     assert [e.action for e in db.session.scalars(select(AuditLog).order_by(AuditLog.id))] == [
-        "user.deactivate", "user.reactivate"]
+        "user.deactivate",
+        "user.reactivate",
+    ]
     # an admin cannot lock themselves out
     action(client, "user", "deactivate", admin.id)
     db.session.refresh(admin)
@@ -338,13 +384,21 @@ def test_dashboard_shows_the_figures(app, client, mod) -> None:
     assert re.search(r'data-stat="pending">1<', html)
     assert 'data-stat="storage" title="3072 bytes"' in html
     assert html.count('<svg class="chart') == 4
-    totals = dict(re.findall(r'<span class="font-weight-bold text-dark">(\w[\w-]*)</span>\s*'
-                             r'<span>(\d+) in 30 days', html))
+    totals = dict(
+        re.findall(
+            r'<span class="font-weight-bold text-dark">(\w[\w-]*)</span>\s*'
+            r"<span>(\d+) in 30 days",
+            html,
+        )
+    )
     assert totals == {"Uploads": "3", "Views": "49", "Comments": "0", "Sign-ups": "3"}
     assert f"<title>{today.isoformat()}: 42</title>" in html
     # the site's user menu, with logout as a POST form carrying the CSRF token
-    logout = re.search(r'<form method="post" action="/logout"[^>]*>\s*'
-                       r'<input type="hidden" name="csrf_token" value="[^"]+">', html)
+    logout = re.search(
+        r'<form method="post" action="/logout"[^>]*>\s*'
+        r'<input type="hidden" name="csrf_token" value="[^"]+">',
+        html,
+    )
     assert logout, "the admin navbar has the POST logout form"
 
 
@@ -417,16 +471,19 @@ def test_admin_changes_roles_with_an_audit_entry(app, client) -> None:
     login_as(client, admin)
     form = client.get(f"/admin/user/edit/?id={member.id}").get_data(as_text=True)
     assert re.search(r'<option selected value="member">|<option value="member" selected', form)
-    response = client.post(f"/admin/user/edit/?id={member.id}", data={
-        "active": "y", "role_names": ["member", "moderator"], "csrf_token": csrf(client)})
+    response = client.post(
+        f"/admin/user/edit/?id={member.id}",
+        data={"active": "y", "role_names": ["member", "moderator"], "csrf_token": csrf(client)},
+    )
     assert response.status_code == 302
     db.session.refresh(member)
     assert sorted(r.name for r in member.roles) == ["member", "moderator"]
     [entry] = audits("user.roles")
     assert entry.before == {"active": True, "roles": ["member"]}
     assert entry.after == {"active": True, "roles": ["member", "moderator"]}
-    assert client.get("/admin/user/?search=bob").get_data(as_text=True).count(
-        "member, moderator") == 1
+    assert (
+        client.get("/admin/user/?search=bob").get_data(as_text=True).count("member, moderator") == 1
+    )
 
 
 def test_admin_pages_render_with_strict_undefined(app, client) -> None:
@@ -442,8 +499,18 @@ def test_admin_pages_render_with_strict_undefined(app, client) -> None:
     create_report(create_user("reporter"), "comment", comment.id, "spam", "details")
     db.session.commit()
     login_as(client, admin)
-    for path in ("/admin/", "/admin/reports/", "/admin/image/", f"/admin/image/edit/?id={image.id}",
-                 f"/admin/image/details/?id={image.id}", "/admin/queue/", "/admin/comment/",
-                 "/admin/picks/", "/admin/user/", f"/admin/user/edit/?id={admin.id}",
-                 "/admin/audit/", "/admin/operations/"):
+    for path in (
+        "/admin/",
+        "/admin/reports/",
+        "/admin/image/",
+        f"/admin/image/edit/?id={image.id}",
+        f"/admin/image/details/?id={image.id}",
+        "/admin/queue/",
+        "/admin/comment/",
+        "/admin/picks/",
+        "/admin/user/",
+        f"/admin/user/edit/?id={admin.id}",
+        "/admin/audit/",
+        "/admin/operations/",
+    ):
         assert client.get(path).status_code == 200, path

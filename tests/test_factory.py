@@ -59,5 +59,7 @@ def test_proxy_fix_trusts_forwarded_for_only_when_configured(monkeypatch, tmp_pa
 
             return request.remote_addr or ""
 
-        answer = app.test_client().get("/whoami", headers=headers, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        answer = app.test_client().get(
+            "/whoami", headers=headers, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+        )
         assert answer.get_data(as_text=True) == expected

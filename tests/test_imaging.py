@@ -21,7 +21,10 @@ def opened(data: bytes) -> Image.Image:
 def test_jpeg_gets_three_variants_within_their_bounds() -> None:
     rendered = imaging.render(samples.jpeg((3000, 2000)))
     assert (rendered.format, rendered.extension, rendered.content_type) == (
-        "jpeg", "jpg", "image/jpeg")
+        "jpeg",
+        "jpg",
+        "image/jpeg",
+    )
     assert (rendered.width, rendered.height) == (3000, 2000)
     assert opened(rendered.files["original"]).size == (3000, 2000)
     assert opened(rendered.files["medium"]).size == (1080, 720)

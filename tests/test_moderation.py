@@ -133,8 +133,14 @@ def test_comment_hide_restore_keep_the_count_and_signal_the_image(people, change
 def test_purge_comment_removes_it_and_its_reports(people) -> None:
     image = create_image(people["author"])
     comment = create_comment(image, people["bob"], "rude")
-    db.session.add(Report(reporter_id=people["author"].id, target_type="comment",
-                          target_id=comment.id, reason="harassment"))
+    db.session.add(
+        Report(
+            reporter_id=people["author"].id,
+            target_type="comment",
+            target_id=comment.id,
+            reason="harassment",
+        )
+    )
     db.session.commit()
     comment_id = comment.id
     moderation.purge_comment(comment, people["mod"], "admin")
@@ -151,14 +157,21 @@ def test_purge_image_removes_rows_and_calls_the_storage(people, changes) -> None
     pytest.importorskip("gallery.uploads")
     image = create_image(people["author"], status=HIDDEN, hidden_at=utcnow())
     comment = create_comment(image, people["bob"])
-    db.session.add_all([
-        Like(user_id=people["bob"].id, image_id=image.id),
-        Pick(date=dt.date.today(), image_id=image.id),
-        Report(reporter_id=people["bob"].id, target_type="image", target_id=image.id,
-               reason="spam"),
-        Report(reporter_id=people["author"].id, target_type="comment", target_id=comment.id,
-               reason="spam"),
-    ])
+    db.session.add_all(
+        [
+            Like(user_id=people["bob"].id, image_id=image.id),
+            Pick(date=dt.date.today(), image_id=image.id),
+            Report(
+                reporter_id=people["bob"].id, target_type="image", target_id=image.id, reason="spam"
+            ),
+            Report(
+                reporter_id=people["author"].id,
+                target_type="comment",
+                target_id=comment.id,
+                reason="spam",
+            ),
+        ]
+    )
     db.session.commit()
     image_id = image.id
     moderation.purge_image(image, people["mod"], "admin")
@@ -192,15 +205,19 @@ def test_purge_expired_only_takes_what_was_hidden_long_enough(app, people) -> No
     pytest.importorskip("gallery.uploads")
     now = utcnow()
     days = app.config["PURGE_RETENTION_DAYS"]
-    old_hidden = create_image(people["author"], status=HIDDEN,
-                              hidden_at=now - dt.timedelta(days=days + 1))
-    old_rejected = create_image(people["author"], status=REJECTED,
-                                hidden_at=now - dt.timedelta(days=days + 2))
-    recent = create_image(people["author"], status=HIDDEN,
-                          hidden_at=now - dt.timedelta(days=days - 1))
+    old_hidden = create_image(
+        people["author"], status=HIDDEN, hidden_at=now - dt.timedelta(days=days + 1)
+    )
+    old_rejected = create_image(
+        people["author"], status=REJECTED, hidden_at=now - dt.timedelta(days=days + 2)
+    )
+    recent = create_image(
+        people["author"], status=HIDDEN, hidden_at=now - dt.timedelta(days=days - 1)
+    )
     old_visible = create_image(people["author"], created_at=now - dt.timedelta(days=400))
-    old_comment = create_comment(old_visible, people["bob"], status=HIDDEN,
-                                 hidden_at=now - dt.timedelta(days=days + 5))
+    old_comment = create_comment(
+        old_visible, people["bob"], status=HIDDEN, hidden_at=now - dt.timedelta(days=days + 5)
+    )
     ids = {x: x.id for x in (old_hidden, old_rejected, recent, old_visible)}
     comment_id = old_comment.id
     assert moderation.purge_expired(now=now) == 3

@@ -35,9 +35,11 @@ def member(app: Any, client: Any) -> Any:
 
 
 def test_member_reports_an_image_and_nothing_is_hidden(client, member, image) -> None:
-    response = post_json(client, "/api/reports",
-                         {"target": "image", "id": image.id, "reason": "spam",
-                          "details": "  sells things  "})
+    response = post_json(
+        client,
+        "/api/reports",
+        {"target": "image", "id": image.id, "reason": "spam", "details": "  sells things  "},
+    )
     assert response.status_code == 201, response.json
     body = response.json
     assert body["target"] == "image" and body["target_id"] == image.id
@@ -61,8 +63,9 @@ def test_reporting_twice_is_a_conflict(client, member, image) -> None:
 
 def test_a_comment_can_be_reported(client, member, image) -> None:
     comment = create_comment(image, create_user("carol"), "buy followers")
-    response = post_json(client, "/api/reports",
-                         {"target": "comment", "id": comment.id, "reason": "spam"})
+    response = post_json(
+        client, "/api/reports", {"target": "comment", "id": comment.id, "reason": "spam"}
+    )
     assert response.status_code == 201
     assert response.json["target"] == "comment"
 
@@ -74,22 +77,30 @@ def test_a_comment_can_be_reported(client, member, image) -> None:
         ({"target": "user", "id": "{image}", "reason": "spam"}, 400, "bad_target"),
         ({"target": "image", "id": "x", "reason": "spam"}, 400, "bad_target"),
         ({"target": "image", "id": "{image}", "reason": "ugly"}, 400, "bad_reason"),
-        ({"target": "image", "id": "{image}", "reason": "other", "details": "x" * 1001},
-         400, "details_too_long"),
-        ({"target": "image", "id": "{image}", "reason": "other", "details": 5}, 400,
-         "bad_details"),
+        (
+            {"target": "image", "id": "{image}", "reason": "other", "details": "x" * 1001},
+            400,
+            "details_too_long",
+        ),
+        ({"target": "image", "id": "{image}", "reason": "other", "details": 5}, 400, "bad_details"),
         ({"target": "image", "id": 999999, "reason": "spam"}, 404, "not_found"),
         ({"target": "image", "id": "{hidden}", "reason": "spam"}, 404, "not_found"),
         ([1, 2], 400, "bad_json"),
     ],
 )
-def test_bad_reports_are_refused_with_json_errors(client, member, image, body, status,
-                                                  error) -> None:
+def test_bad_reports_are_refused_with_json_errors(
+    client, member, image, body, status, error
+) -> None:
     hidden = create_image(image.author, status=HIDDEN)
     if isinstance(body, dict):
-        body = {k: (int(v.format(image=image.id, hidden=hidden.id))
-                    if isinstance(v, str) and v.startswith("{") else v)
-                for k, v in body.items()}
+        body = {
+            k: (
+                int(v.format(image=image.id, hidden=hidden.id))
+                if isinstance(v, str) and v.startswith("{")
+                else v
+            )
+            for k, v in body.items()
+        }
     response = post_json(client, "/api/reports", body)
     assert response.status_code == status
     assert response.json["error"] == error
@@ -116,13 +127,16 @@ def test_reports_are_rate_limited_per_member(client, member, image) -> None:
     others = [create_image(image.author) for _ in range(3)]
     token = csrf(client)
     codes = [
-        post_json(client, "/api/reports", {"target": "image", "id": i.id, "reason": "spam"},
-                  token).status_code
+        post_json(
+            client, "/api/reports", {"target": "image", "id": i.id, "reason": "spam"}, token
+        ).status_code
         for i in others
     ]
     assert codes == [201, 201, 429]
-    assert client.post("/api/reports", json={}, headers={"X-CSRFToken": token}).json[
-        "error"] == "too_many_requests"
+    assert (
+        client.post("/api/reports", json={}, headers={"X-CSRFToken": token}).json["error"]
+        == "too_many_requests"
+    )
 
 
 def _report(reporter: Any, target: Any, kind: str = "image", reason: str = "spam") -> Report:
@@ -152,8 +166,13 @@ def test_resolve_by_hiding_then_reopen(app, image) -> None:
     assert first.status == REPORT_OPEN and first.resolved_by_id is None
     assert reports.target_count() == 1
     actions = [e.action for e in db.session.scalars(select(AuditLog).order_by(AuditLog.id))]
-    assert actions == ["report.resolve", "report.resolve", "image.hide",
-                       "report.reopen", "report.reopen"]
+    assert actions == [
+        "report.resolve",
+        "report.resolve",
+        "image.hide",
+        "report.reopen",
+        "report.reopen",
+    ]
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "report.reopen"))
     assert entry.before["status"] == REPORT_RESOLVED and entry.after["status"] == REPORT_OPEN
 

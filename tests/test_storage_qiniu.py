@@ -37,9 +37,15 @@ def kodo() -> Iterator[KodoEmulator]:
 
 def make_storage(kodo: KodoEmulator, **overrides: Any) -> QiniuStorage:
     options: dict[str, Any] = {
-        "access_key": ACCESS_KEY, "secret_key": SECRET_KEY, "bucket": BUCKET,
-        "domain": kodo.url, "up_host": kodo.url, "rs_host": kodo.url,
-        "timeout": (1, 2), "retries": 2, "budget": 8,
+        "access_key": ACCESS_KEY,
+        "secret_key": SECRET_KEY,
+        "bucket": BUCKET,
+        "domain": kodo.url,
+        "up_host": kodo.url,
+        "rs_host": kodo.url,
+        "timeout": (1, 2),
+        "retries": 2,
+        "budget": 8,
     }
     options.update(overrides)
     return QiniuStorage(**options)
@@ -47,9 +53,14 @@ def make_storage(kodo: KodoEmulator, **overrides: Any) -> QiniuStorage:
 
 def qiniu_config(kodo: KodoEmulator, **extra: Any) -> dict[str, Any]:
     return {
-        "STORAGE_BACKEND": "qiniu", "QINIU_ACCESS_KEY": ACCESS_KEY,
-        "QINIU_SECRET_KEY": SECRET_KEY, "QINIU_BUCKET": BUCKET, "QINIU_DOMAIN": kodo.url,
-        "QINIU_UP_HOST": kodo.url, "QINIU_RS_HOST": kodo.url, "QINIU_TIMEOUT": (1, 2),
+        "STORAGE_BACKEND": "qiniu",
+        "QINIU_ACCESS_KEY": ACCESS_KEY,
+        "QINIU_SECRET_KEY": SECRET_KEY,
+        "QINIU_BUCKET": BUCKET,
+        "QINIU_DOMAIN": kodo.url,
+        "QINIU_UP_HOST": kodo.url,
+        "QINIU_RS_HOST": kodo.url,
+        "QINIU_TIMEOUT": (1, 2),
         **extra,
     }
 
@@ -150,8 +161,9 @@ def test_keys_lists_every_page(kodo: KodoEmulator) -> None:
 def test_image_processing_mode_stores_only_the_original(kodo: KodoEmulator) -> None:
     storage = make_storage(kodo, image_processing=True)
     assert storage.stored_variants == ("original",)
-    urls = storage.variant_urls({"thumb": "images/a/b-thumb.jpg", "medium": "images/a/b-medium.jpg",
-                                 "original": KEY})
+    urls = storage.variant_urls(
+        {"thumb": "images/a/b-thumb.jpg", "medium": "images/a/b-medium.jpg", "original": KEY}
+    )
     assert urls["original"] == f"{kodo.url}/{KEY}"
     assert urls["thumb"] == f"{kodo.url}/{KEY}?imageView2/2/w/320/h/320/q/85"
 
@@ -160,12 +172,17 @@ def test_image_processing_mode_stores_only_the_original(kodo: KodoEmulator) -> N
 
 
 def post(client: FlaskClient, data: bytes) -> Any:
-    return client.post("/api/images", data={"file": (io.BytesIO(data), "a.jpg")},
-                       headers={"X-CSRFToken": csrf(client)}, content_type="multipart/form-data")
+    return client.post(
+        "/api/images",
+        data={"file": (io.BytesIO(data), "a.jpg")},
+        headers={"X-CSRFToken": csrf(client)},
+        content_type="multipart/form-data",
+    )
 
 
-def test_upload_through_the_api_lands_in_the_bucket(qiniu_app: Flask, client: FlaskClient,
-                                                    kodo: KodoEmulator) -> None:
+def test_upload_through_the_api_lands_in_the_bucket(
+    qiniu_app: Flask, client: FlaskClient, kodo: KodoEmulator
+) -> None:
     alice = create_user("alice")
     login_as(client, alice)
     response = post(client, samples.jpeg_exif_gps())
@@ -180,8 +197,9 @@ def test_upload_through_the_api_lands_in_the_bucket(qiniu_app: Flask, client: Fl
     assert kodo.objects == {}
 
 
-def test_storage_failure_mid_upload_leaves_nothing(qiniu_app: Flask, client: FlaskClient,
-                                                  kodo: KodoEmulator) -> None:
+def test_storage_failure_mid_upload_leaves_nothing(
+    qiniu_app: Flask, client: FlaskClient, kodo: KodoEmulator
+) -> None:
     login_as(client, create_user("alice"))
     kodo.fail_uploads_after(1)  # the first variant goes in, the second never does
     response = post(client, samples.jpeg())
@@ -206,8 +224,9 @@ def test_black_holed_upload_is_a_503_well_inside_a_worker_timeout(
     assert db.session.scalar(select(func.count(Image.id))) == 0
 
 
-def test_image_processing_upload_serves_resized_views(app: Flask, client: FlaskClient,
-                                                      kodo: KodoEmulator) -> None:
+def test_image_processing_upload_serves_resized_views(
+    app: Flask, client: FlaskClient, kodo: KodoEmulator
+) -> None:
     app.config.update(qiniu_config(kodo, QINIU_IMAGE_PROCESSING=True))
     app.extensions.pop("gallery_storage", None)
     login_as(client, create_user("alice"))

@@ -47,8 +47,9 @@ def test_reports_without_removing_on_a_dry_run(app: Flask, runner: Any, kept: Im
     assert get_storage().exists(ORPHAN)
 
 
-def test_removes_old_orphan_files_and_keeps_young_ones(app: Flask, runner: Any,
-                                                       kept: Image) -> None:
+def test_removes_old_orphan_files_and_keeps_young_ones(
+    app: Flask, runner: Any, kept: Image
+) -> None:
     storage = get_storage()
     young = "images/yy/11111111111111111111111111111111-thumb.jpg"
     storage.put(ORPHAN, b"x", "image/jpeg")
@@ -88,9 +89,14 @@ def kodo() -> Iterator[KodoEmulator]:
 
 def test_sweep_on_qiniu(app: Flask, runner: Any, kodo: KodoEmulator) -> None:
     app.config.update(
-        STORAGE_BACKEND="qiniu", QINIU_ACCESS_KEY=ACCESS_KEY, QINIU_SECRET_KEY=SECRET_KEY,
-        QINIU_BUCKET=BUCKET, QINIU_DOMAIN=kodo.url, QINIU_UP_HOST=kodo.url,
-        QINIU_RS_HOST=kodo.url, QINIU_TIMEOUT=(1, 2),
+        STORAGE_BACKEND="qiniu",
+        QINIU_ACCESS_KEY=ACCESS_KEY,
+        QINIU_SECRET_KEY=SECRET_KEY,
+        QINIU_BUCKET=BUCKET,
+        QINIU_DOMAIN=kodo.url,
+        QINIU_UP_HOST=kodo.url,
+        QINIU_RS_HOST=kodo.url,
+        QINIU_TIMEOUT=(1, 2),
     )
     app.extensions.pop("gallery_storage", None)
     image = uploads.ingest(create_user("alice"), samples.jpeg()).image

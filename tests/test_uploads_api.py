@@ -26,14 +26,19 @@ ACCEPTED = "JPEG, PNG, GIF or WebP"
 
 
 def post_image(
-    client: FlaskClient, data: bytes, token: str | None = None, filename: str = "photo.jpg",
-    content_type: str = "image/jpeg", **fields: str,
+    client: FlaskClient,
+    data: bytes,
+    token: str | None = None,
+    filename: str = "photo.jpg",
+    content_type: str = "image/jpeg",
+    **fields: str,
 ) -> Any:
     """POST one file as multipart with the CSRF header (None: fetch a token first)."""
     headers = {} if token == "" else {"X-CSRFToken": token or csrf(client)}
     form: dict[str, Any] = {"file": (io.BytesIO(data), filename, content_type), **fields}
-    return client.post("/api/images", data=form, headers=headers,
-                       content_type="multipart/form-data")
+    return client.post(
+        "/api/images", data=form, headers=headers, content_type="multipart/form-data"
+    )
 
 
 def fetch(client: FlaskClient, url: str) -> Any:
@@ -64,13 +69,22 @@ GOOD: list[tuple[str, Callable[[], bytes], str, tuple[int, int]]] = [
     ("CMYK JPEG", samples.cmyk_jpeg, "jpeg", (300, 200)),
     ("16-bit PNG", samples.png_16bit, "png", (256, 64)),
     ("EXIF with GPS and Orientation 6", samples.jpeg_exif_gps, "jpeg", (400, 600)),
-    ("JPEG with <script> in COM and appended HTML", samples.jpeg_with_script_comment, "jpeg",
-     (300, 200)),
+    (
+        "JPEG with <script> in COM and appended HTML",
+        samples.jpeg_with_script_comment,
+        "jpeg",
+        (300, 200),
+    ),
 ]
 
 BAD: list[tuple[str, Callable[[], bytes], int, str, str]] = [
-    ("PNG bomb declaring 10000×10000", samples.png_bomb, 413, "too_many_pixels",
-     "the limit is 40 megapixels"),
+    (
+        "PNG bomb declaring 10000×10000",
+        samples.png_bomb,
+        413,
+        "too_many_pixels",
+        "the limit is 40 megapixels",
+    ),
     ("truncated JPEG", samples.truncated_jpeg, 415, "unsupported_image", "truncated or corrupt"),
     ("truncated PNG", samples.truncated_png, 415, "unsupported_image", "truncated or corrupt"),
     ("corrupt JPEG", samples.corrupt_jpeg, 415, "unsupported_image", "truncated or corrupt"),
@@ -80,15 +94,25 @@ BAD: list[tuple[str, Callable[[], bytes], int, str, str]] = [
     ("BMP", samples.bmp, 415, "unsupported_image", "a BMP image"),
     ("TIFF", samples.tiff, 415, "unsupported_image", "a TIFF image"),
     ("PHP file named .jpg", samples.php_named_jpg, 415, "unsupported_image", "a PHP script"),
-    ("GIF header + PHP polyglot", samples.gif_php_polyglot, 415, "unsupported_image",
-     "not a supported image"),
+    (
+        "GIF header + PHP polyglot",
+        samples.gif_php_polyglot,
+        415,
+        "unsupported_image",
+        "not a supported image",
+    ),
     ("empty file", lambda: b"", 415, "unsupported_image", "empty"),
 ]
 
 
 @pytest.mark.parametrize(("name", "make", "fmt", "size"), GOOD, ids=[g[0] for g in GOOD])
 def test_good_files_are_accepted_and_stored_clean(
-    app: Flask, client: FlaskClient, alice: Any, name: str, make: Callable[[], bytes], fmt: str,
+    app: Flask,
+    client: FlaskClient,
+    alice: Any,
+    name: str,
+    make: Callable[[], bytes],
+    fmt: str,
     size: tuple[int, int],
 ) -> None:
     response = post_image(client, make(), caption=name)
@@ -108,11 +132,18 @@ def test_good_files_are_accepted_and_stored_clean(
     assert len(stored_files(app)) == 3
 
 
-@pytest.mark.parametrize(("name", "make", "status", "code", "message"), BAD,
-                         ids=[b[0] for b in BAD])
+@pytest.mark.parametrize(
+    ("name", "make", "status", "code", "message"), BAD, ids=[b[0] for b in BAD]
+)
 def test_bad_files_are_refused_with_a_clear_message(
-    app: Flask, client: FlaskClient, alice: Any, name: str, make: Callable[[], bytes],
-    status: int, code: str, message: str,
+    app: Flask,
+    client: FlaskClient,
+    alice: Any,
+    name: str,
+    make: Callable[[], bytes],
+    status: int,
+    code: str,
+    message: str,
 ) -> None:
     response = post_image(client, make())
     assert response.status_code == status, response.json
@@ -139,8 +170,9 @@ def test_animation_is_kept(client: FlaskClient, alice: Any) -> None:
         assert PILImage.open(io.BytesIO(fetch(client, card[variant]).data)).n_frames == 4
 
 
-def test_same_bytes_again_return_the_existing_card(app: Flask, client: FlaskClient,
-                                                   alice: Any) -> None:
+def test_same_bytes_again_return_the_existing_card(
+    app: Flask, client: FlaskClient, alice: Any
+) -> None:
     data = samples.jpeg()
     token = csrf(client)
     first = post_image(client, data, token, caption="first")
@@ -163,8 +195,9 @@ def test_shop_link_must_be_http(client: FlaskClient, alice: Any) -> None:
     response = post_image(client, samples.jpeg(), shop_url="javascript:alert(1)")
     assert response.status_code == 400
     assert response.json["error"] == "bad_shop_url"
-    good = post_image(client, samples.png(), shop_url="https://shop.example/item",
-                      shop_title="The print")
+    good = post_image(
+        client, samples.png(), shop_url="https://shop.example/item", shop_title="The print"
+    )
     assert good.status_code == 201
     assert good.json["shop"] == {"title": "The print", "url": f"/go/{good.json['id']}"}
 
@@ -193,21 +226,27 @@ def test_one_file_per_request(client: FlaskClient, alice: Any) -> None:
 
 
 def test_no_file_is_a_400(client: FlaskClient, alice: Any) -> None:
-    response = client.post("/api/images", data={"caption": "x"},
-                           headers={"X-CSRFToken": csrf(client)})
+    response = client.post(
+        "/api/images", data={"caption": "x"}, headers={"X-CSRFToken": csrf(client)}
+    )
     assert response.status_code == 400 and response.json["error"] == "no_file"
 
 
 @pytest.mark.settings(MAX_CONTENT_LENGTH=1024 * 1024)
-def test_request_over_the_size_limit_is_413_json(app: Flask, client: FlaskClient,
-                                                 alice: Any) -> None:
+def test_request_over_the_size_limit_is_413_json(
+    app: Flask, client: FlaskClient, alice: Any
+) -> None:
     big = samples.encode(PILImage.frombytes("RGB", (700, 600), os.urandom(1_260_000)), "PNG")
     assert len(big) > 1024 * 1024
     # encoded here: the test client would spool a body this big to a temporary file
     # that it never closes once the app refuses to read it
     boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(big), "big.png")})
-    response = client.post("/api/images", data=body, headers={"X-CSRFToken": csrf(client)},
-                           content_type=f"multipart/form-data; boundary={boundary}")
+    response = client.post(
+        "/api/images",
+        data=body,
+        headers={"X-CSRFToken": csrf(client)},
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
     assert response.status_code == 413
     assert response.json["error"] == "too_large"
     assert "larger than the limit of 1 MB" in response.json["message"]

@@ -94,13 +94,16 @@ def test_media_headers(client: FlaskClient, image: Image) -> None:
     assert again.status_code == 304
 
 
-@pytest.mark.parametrize("path", [
-    "/media/../instance/dev-secrets.json",
-    "/media/images/%2e%2e/x.jpg",
-    "/media/images/ab/missing-thumb.jpg",
-    "/media/images/ab/file.html",
-    "/media/.tmp-abc",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/../instance/dev-secrets.json",
+        "/media/images/%2e%2e/x.jpg",
+        "/media/images/ab/missing-thumb.jpg",
+        "/media/images/ab/file.html",
+        "/media/.tmp-abc",
+    ],
+)
 def test_media_refuses_anything_else(client: FlaskClient, image: Image, path: str) -> None:
     assert client.get(path).status_code == 404
 
@@ -140,16 +143,21 @@ def test_plain_form_uploads_each_file_on_its_own(app: Flask, client: FlaskClient
     for image in images:
         assert f'href="/images/{image.id}"' in html
     assert "two.jpg" in html and "an SVG drawing" in html
-    again = client.post("/upload", data={"csrf_token": csrf(client),
-                                         "file": (io.BytesIO(samples.jpeg()), "same.jpg")},
-                        content_type="multipart/form-data")
+    again = client.post(
+        "/upload",
+        data={"csrf_token": csrf(client), "file": (io.BytesIO(samples.jpeg()), "same.jpg")},
+        content_type="multipart/form-data",
+    )
     assert "Already uploaded" in again.get_data(as_text=True)
 
 
 def test_plain_form_needs_csrf(client: FlaskClient) -> None:
     login_as(client, create_user("alice"))
-    response = client.post("/upload", data={"file": (io.BytesIO(samples.jpeg()), "a.jpg")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/upload",
+        data={"file": (io.BytesIO(samples.jpeg()), "a.jpg")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
 
 

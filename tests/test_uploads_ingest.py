@@ -46,8 +46,13 @@ def test_ingest_stores_every_variant_and_the_row(app: Flask) -> None:
     alice = create_user("alice")
     received: list[dict[str, Any]] = []
     signals.image_changed.connect(lambda sender, **kw: received.append(kw), weak=False)
-    result = uploads.ingest(alice, samples.jpeg((2000, 1500)), caption="  sunset  ",
-                            shop_url="https://shop.example/x", shop_title="Buy")
+    result = uploads.ingest(
+        alice,
+        samples.jpeg((2000, 1500)),
+        caption="  sunset  ",
+        shop_url="https://shop.example/x",
+        shop_title="Buy",
+    )
     db.session.commit()
     image = result.image
     assert result.duplicate is False
@@ -168,8 +173,15 @@ def test_delete_image_files_removes_every_variant(app: Flask) -> None:
 
 def test_source_url_is_hashed(app: Flask) -> None:
     alice = create_user("alice")
-    image = uploads.ingest(alice, samples.jpeg(), source="crawl", source_url="https://x.test/a.jpg",
-                           status=PENDING, licence="CC0", credit="X").image
+    image = uploads.ingest(
+        alice,
+        samples.jpeg(),
+        source="crawl",
+        source_url="https://x.test/a.jpg",
+        status=PENDING,
+        licence="CC0",
+        credit="X",
+    ).image
     assert image.source_url_hash and len(image.source_url_hash) == 64
     assert isinstance(get_storage(), LocalStorage)
     db.session.rollback()

@@ -24,8 +24,12 @@ def init_app(app: Flask) -> None:
     # Flask-Admin 2.2 ships only a Bootstrap 4 theme; our base template gives it the
     # site's navbar and user menu so the panel looks like the rest of the site.
     theme = Bootstrap4Theme(base_template="admin/gallery_base.html", fluid=True)
-    admin = Admin(app, name="Gallery admin", theme=theme,
-                  index_view=DashboardView(name="Dashboard", url="/admin"))
+    admin = Admin(
+        app,
+        name="Gallery admin",
+        theme=theme,
+        index_view=DashboardView(name="Dashboard", url="/admin"),
+    )
     session = db  # Flask-Admin 2.2 takes the Flask-SQLAlchemy object
     admin.add_view(ReportsView(name="Reports", endpoint="reports"))
     admin.add_view(ImageView(Image, session, name="Images", endpoint="image"))

@@ -87,8 +87,9 @@ class StatusRowAction(BaseListRowAction):
 
     def render(self, context: Any, row_id: str, row: Any) -> Markup | str:
         view = context.resolve("admin_view")
-        name, label = ("restore", "Restore") if row.status in ("hidden", "rejected") else (
-            "hide", "Hide")
+        name, label = (
+            ("restore", "Restore") if row.status in ("hidden", "rejected") else ("hide", "Hide")
+        )
         if not view.is_action_allowed(name):
             return ""
         return Markup(
@@ -99,8 +100,15 @@ class StatusRowAction(BaseListRowAction):
             '<input type="hidden" name="url" value="{}">'
             '<button type="submit" class="btn btn-link btn-sm p-0 ml-1" data-row-action="{}">{}'
             "</button></form>"
-        ).format(view.get_url(".action_view"), generate_csrf(), name, row_id,
-                 context.resolve("return_url"), name, label)
+        ).format(
+            view.get_url(".action_view"),
+            generate_csrf(),
+            name,
+            row_id,
+            context.resolve("return_url"),
+            name,
+            label,
+        )
 
 
 class StaffView(AdminAccessMixin, BaseView):

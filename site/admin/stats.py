@@ -25,12 +25,15 @@ def per_day(
     found = {
         str(value)[:10]: n
         for value, n in db.session.execute(
-            select(day, func.count()).where(column >= dt.datetime.combine(start, dt.time()))
+            select(day, func.count())
+            .where(column >= dt.datetime.combine(start, dt.time()))
             .group_by(day)
         )
     }
-    return [(start + dt.timedelta(days=i), found.get((start + dt.timedelta(days=i)).isoformat(), 0))
-            for i in range(days)]
+    return [
+        (start + dt.timedelta(days=i), found.get((start + dt.timedelta(days=i)).isoformat(), 0))
+        for i in range(days)
+    ]
 
 
 @dataclass
@@ -72,8 +75,16 @@ def chart(title: str, series: list[tuple[dt.date, int]]) -> Chart:
     bars = []
     for i, (date, n) in enumerate(series):
         h = inner_h * n / peak if peak else 0
-        bars.append(Bar(x=round(PAD + i * step + 1, 1), y=round(PAD + inner_h - h, 1),
-                        width=round(max(step - 2, 1), 1), height=round(h, 1), date=date, value=n))
+        bars.append(
+            Bar(
+                x=round(PAD + i * step + 1, 1),
+                y=round(PAD + inner_h - h, 1),
+                width=round(max(step - 2, 1), 1),
+                height=round(h, 1),
+                date=date,
+                value=n,
+            )
+        )
     return Chart(title=title, bars=bars, total=sum(n for _, n in series), peak=peak)
 
 
@@ -81,10 +92,15 @@ def views_per_day(days: int = DAYS, today: dt.date | None = None) -> list[tuple[
     """Views per UTC day from the daily_views table, gaps as 0."""
     today = today or utcnow().date()
     start = today - dt.timedelta(days=days - 1)
-    found = dict(db.session.execute(
-        select(DailyViews.date, DailyViews.views).where(DailyViews.date >= start)).all())
-    return [(start + dt.timedelta(days=i), found.get(start + dt.timedelta(days=i), 0))
-            for i in range(days)]
+    found = dict(
+        db.session.execute(
+            select(DailyViews.date, DailyViews.views).where(DailyViews.date >= start)
+        ).all()
+    )
+    return [
+        (start + dt.timedelta(days=i), found.get(start + dt.timedelta(days=i), 0))
+        for i in range(days)
+    ]
 
 
 def charts(today: dt.date | None = None) -> list[Chart]:

@@ -33,8 +33,10 @@ def media(key: str) -> Any:
     """One stored file, by generated key; only the four image types are ever served."""
     storage = get_storage()
     extension = key.rsplit(".", 1)[-1]
-    if not isinstance(storage, LocalStorage) or not KEY_PATTERN.match(key) or (
-        extension not in EXTENSIONS
+    if (
+        not isinstance(storage, LocalStorage)
+        or not KEY_PATTERN.match(key)
+        or (extension not in EXTENSIONS)
     ):
         raise NotFound("There is no such file.")
     path = storage.path(key)

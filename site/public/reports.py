@@ -27,7 +27,10 @@ def create_report() -> Any:
     if not isinstance(details, str):
         raise BadRequest("details must be text.", code="bad_details")
     report = reports.create_report(
-        current_user, str(body.get("target", "")), body.get("id"), str(body.get("reason", "")),
+        current_user,
+        str(body.get("target", "")),
+        body.get("id"),
+        str(body.get("reason", "")),
         details,
     )
     db.session.commit()

@@ -28,7 +28,9 @@ def _files_in_request() -> int:
 
 
 upload_limit = limiter.shared_limit(
-    config_limit("UPLOAD_RATE_LIMIT"), scope="upload", key_func=per_member,
+    config_limit("UPLOAD_RATE_LIMIT"),
+    scope="upload",
+    key_func=per_member,
     cost=_files_in_request,
     methods=["POST"],
 )
@@ -143,8 +145,14 @@ def upload_from_form() -> list[FileOutcome]:
     if not files:
         return [FileOutcome("", error="Choose at least one image file.")]
     if len(files) > current_app.config["UPLOAD_FORM_MAX_FILES"]:
-        return [FileOutcome("", error=(
-            f"At most {current_app.config['UPLOAD_FORM_MAX_FILES']} files at once, please."))]
+        return [
+            FileOutcome(
+                "",
+                error=(
+                    f"At most {current_app.config['UPLOAD_FORM_MAX_FILES']} files at once, please."
+                ),
+            )
+        ]
     outcomes = []
     for file in files:
         outcome = FileOutcome(file.filename or "")

@@ -63,9 +63,7 @@ def sync_roles() -> list[str]:
         wanted = sorted(spec["permissions"])  # type: ignore[call-overload]
         role = datastore.find_role(name)
         if role is None:
-            datastore.create_role(
-                name=name, description=spec["description"], permissions=wanted
-            )
+            datastore.create_role(name=name, description=spec["description"], permissions=wanted)
             changed.append(name)
         elif sorted(role.get_permissions()) != wanted or role.description != spec["description"]:
             role.permissions = wanted

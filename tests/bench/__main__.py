@@ -9,7 +9,9 @@ import tests.bench as package
 
 
 def main() -> None:
-    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_")
+    )
     for name in names:
         module = importlib.import_module(f"tests.bench.{name}")
         print(f"\n=== bench: {name} ===", flush=True)

@@ -98,24 +98,32 @@ def run(echo: Callable[[str], None]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "12mp.jpg"
         make_jpeg(path)
-        echo(f"input: {SIZE[0]}×{SIZE[1]} JPEG, {path.stat().st_size / 2**20:.1f} MiB; "
-             f"best of {RUNS} runs; each approach in a fresh process")
+        echo(
+            f"input: {SIZE[0]}×{SIZE[1]} JPEG, {path.stat().st_size / 2**20:.1f} MiB; "
+            f"best of {RUNS} runs; each approach in a fresh process"
+        )
         results = {}
         for name in APPROACHES:
             output = subprocess.run(
                 [sys.executable, "-m", "tests.bench.imaging", "--one", name, str(path)],
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout
             results[name] = json.loads(output.strip().splitlines()[-1])
     echo(f"{'approach':<42} {'time':>9} {'tracemalloc peak':>17} {'peak RSS growth':>16}")
     for name in APPROACHES:
         r = results[name]
-        echo(f"{LABELS[name]:<42} {r['seconds'] * 1000:>7.0f}ms {r['traced_mib']:>13.1f} MiB "
-             f"{r['rss_mib']:>12.1f} MiB")
+        echo(
+            f"{LABELS[name]:<42} {r['seconds'] * 1000:>7.0f}ms {r['traced_mib']:>13.1f} MiB "
+            f"{r['rss_mib']:>12.1f} MiB"
+        )
     draft, naive = results["draft"], results["naive"]
-    echo(f"naive / draft: time ×{naive['seconds'] / draft['seconds']:.1f}, "
-         f"peak RSS growth ×{naive['rss_mib'] / max(draft['rss_mib'], 0.1):.1f}, "
-         f"tracemalloc peak ×{naive['traced_mib'] / max(draft['traced_mib'], 0.001):.1f}")
+    echo(
+        f"naive / draft: time ×{naive['seconds'] / draft['seconds']:.1f}, "
+        f"peak RSS growth ×{naive['rss_mib'] / max(draft['rss_mib'], 0.1):.1f}, "
+        f"tracemalloc peak ×{naive['traced_mib'] / max(draft['traced_mib'], 0.001):.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -19,20 +19,23 @@ def results(page: Any) -> list[str]:
     return [text.strip() for text in texts]
 
 
-def test_upload_two_files_and_see_both_in_the_feed(page: Any, live_server: LiveServer,
-                                                    login: Any) -> None:
+def test_upload_two_files_and_see_both_in_the_feed(
+    page: Any, live_server: LiveServer, login: Any
+) -> None:
     user = live_server.create_user()
     login(page, user["username"], user["password"])
     page.goto("/upload")
-    page.set_input_files("[data-file-input]", [
-        file_payload("first.jpg", samples.jpeg((900, 600))),
-        file_payload("second.png", samples.png((500, 400)), "image/png"),
-        file_payload("evil.jpg", samples.svg()),
-    ])
+    page.set_input_files(
+        "[data-file-input]",
+        [
+            file_payload("first.jpg", samples.jpeg((900, 600))),
+            file_payload("second.png", samples.png((500, 400)), "image/png"),
+            file_payload("evil.jpg", samples.svg()),
+        ],
+    )
     page.fill("#upload-caption", "two from the browser")
     # the SVG is stopped in the browser, with what is accepted
-    page.wait_for_function(
-        "document.querySelectorAll('[data-upload-list] .is-error').length === 1")
+    page.wait_for_function("document.querySelectorAll('[data-upload-list] .is-error').length === 1")
     assert "Accepted formats: JPEG, PNG, GIF or WebP" in results(page)[2]
     page.click("[data-upload-submit]")
     links = page.locator("[data-upload-list] a", has_text="view the image")
@@ -48,8 +51,9 @@ def test_upload_two_files_and_see_both_in_the_feed(page: Any, live_server: LiveS
     assert page.locator("text=two from the browser").count() >= 1
 
 
-def test_same_file_again_says_already_uploaded(page: Any, live_server: LiveServer,
-                                               login: Any) -> None:
+def test_same_file_again_says_already_uploaded(
+    page: Any, live_server: LiveServer, login: Any
+) -> None:
     user = live_server.create_user()
     login(page, user["username"], user["password"])
     data = samples.jpeg((300, 300))
@@ -96,10 +100,13 @@ def test_plain_form_works_without_javascript(browser: Any, live_server: LiveServ
     try:
         login_through_form(page, user["username"], user["password"])
         page.goto("/upload")
-        page.set_input_files("[data-file-input]", [
-            file_payload("a.jpg", samples.jpeg((500, 500))),
-            file_payload("b.webp", samples.webp((300, 300)), "image/webp"),
-        ])
+        page.set_input_files(
+            "[data-file-input]",
+            [
+                file_payload("a.jpg", samples.jpeg((500, 500))),
+                file_payload("b.webp", samples.webp((300, 300)), "image/webp"),
+            ],
+        )
         with page.expect_navigation():
             page.click("[data-upload-submit]")
         outcomes = page.locator("[data-upload-outcomes] a", has_text="view the image")
@@ -110,13 +117,17 @@ def test_plain_form_works_without_javascript(browser: Any, live_server: LiveServ
         context.close()
 
 
-def test_pixel_bomb_is_stopped_in_the_browser(page: Any, live_server: LiveServer,
-                                              login: Any) -> None:
+def test_pixel_bomb_is_stopped_in_the_browser(
+    page: Any, live_server: LiveServer, login: Any
+) -> None:
     user = live_server.create_user()
     login(page, user["username"], user["password"])
     page.goto("/upload")
-    page.set_input_files("[data-file-input]", [
-        file_payload("bomb.png", samples.png_bomb(), "image/png"),
-    ])
+    page.set_input_files(
+        "[data-file-input]",
+        [
+            file_payload("bomb.png", samples.png_bomb(), "image/png"),
+        ],
+    )
     page.wait_for_function("document.querySelectorAll('[data-upload-list] .is-error').length === 1")
     assert "too many pixels (10000×10000); the limit is 40 megapixels" in results(page)[0]

@@ -20,8 +20,9 @@ def as_json(view: Any, context: Any, entry: AuditLog, name: str) -> Markup:
     if value is None:
         return Markup('<span class="text-muted">—</span>')
     text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
-    return Markup('<pre class="small mb-0" style="max-width:28rem;white-space:pre-wrap">{}</pre>'
-                  ).format(text)
+    return Markup(
+        '<pre class="small mb-0" style="max-width:28rem;white-space:pre-wrap">{}</pre>'
+    ).format(text)
 
 
 class AuditView(SecureModelView):
@@ -30,16 +31,25 @@ class AuditView(SecureModelView):
     required_permission = "audit-read"
     can_edit = False
     can_view_details = True
-    column_list = ("created_at", "actor_name", "origin", "action", "target_type", "target_id",
-                   "before", "after")
+    column_list = (
+        "created_at",
+        "actor_name",
+        "origin",
+        "action",
+        "target_type",
+        "target_id",
+        "before",
+        "after",
+    )
     column_labels = {"actor_name": "Actor", "created_at": "When"}
     column_default_sort = ("id", True)
     column_sortable_list = ("created_at", "actor_name", "action", "target_id")
     column_searchable_list = ("actor_name", "action")
     column_filters = (
         "action",
-        FilterEqual(AuditLog.origin, "Origin",
-                    options=[(o, o) for o in ("admin", "page", "api", "cli")]),
+        FilterEqual(
+            AuditLog.origin, "Origin", options=[(o, o) for o in ("admin", "page", "api", "cli")]
+        ),
         "actor_name",
         FilterEqual(AuditLog.target_type, "Target type", options=[(t, t) for t in TARGET_TYPES]),
         FilterEqual(AuditLog.target_id, "Target id"),

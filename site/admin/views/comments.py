@@ -26,8 +26,11 @@ class CommentView(SecureModelView):
     """Every comment; moderators hide, restore and purge them in bulk."""
 
     required_permission = "comment-hide"
-    action_permissions = {"hide": "comment-hide", "restore": "comment-hide",
-                          "purge": "image-delete"}
+    action_permissions = {
+        "hide": "comment-hide",
+        "restore": "comment-hide",
+        "purge": "image-delete",
+    }
     can_view_details = True
     column_extra_row_actions = [StatusRowAction()]
     column_list = ("id", "body", "author.username", "image_id", "status", "created_at")
@@ -51,7 +54,6 @@ class CommentView(SecureModelView):
     def action_restore(self, ids: list[str]) -> None:
         apply_to(Comment, ids, moderation.restore_comment, "Restored")
 
-    @action("purge", "Purge now",
-            "Purge the selected comments for good? They cannot be restored.")
+    @action("purge", "Purge now", "Purge the selected comments for good? They cannot be restored.")
     def action_purge(self, ids: list[str]) -> None:
         apply_to(Comment, ids, moderation.purge_comment, "Purged")

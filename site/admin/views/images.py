@@ -46,12 +46,17 @@ def thumbnail(view: Any, context: Any, image: Image, name: str) -> Markup:
     if not src:
         return Markup("")
     return Markup('<a href="{}"><img class="thumb" src="{}" alt="" loading="lazy"></a>').format(
-        f"/images/{image.id}", src)
+        f"/images/{image.id}", src
+    )
 
 
 def status_badge(view: Any, context: Any, image: Image, name: str) -> Markup:
-    colour = {"visible": "success", "hidden": "secondary", "pending": "warning",
-              "rejected": "danger"}.get(image.status, "light")
+    colour = {
+        "visible": "success",
+        "hidden": "secondary",
+        "pending": "warning",
+        "rejected": "danger",
+    }.get(image.status, "light")
     return Markup('<span class="badge badge-{}">{}</span>').format(colour, escape(image.status))
 
 
@@ -65,18 +70,46 @@ class ImageView(SecureModelView):
 
     required_permission = "image-hide"
     action_permissions = {
-        "hide": "image-hide", "restore": "image-hide", "purge": "image-delete",
-        "pick": "pick-schedule", "approve": "image-hide", "reject": "image-hide",
+        "hide": "image-hide",
+        "restore": "image-hide",
+        "purge": "image-delete",
+        "pick": "pick-schedule",
+        "approve": "image-hide",
+        "reject": "image-hide",
     }
     can_edit = True
     can_view_details = True
     column_extra_row_actions = [StatusRowAction()]
-    column_list = ("thumb", "id", "caption", "author.username", "status", "source",
-                   "created_at", "views", "like_count", "comment_count", "hot_score")
-    column_labels = {"thumb": "", "author.username": "Author", "like_count": "Likes",
-                     "comment_count": "Comments", "hot_score": "Hot"}
-    column_sortable_list = ("id", "created_at", "views", "hot_score", "like_count",
-                            "comment_count", "status", ("author.username", "author.username"))
+    column_list = (
+        "thumb",
+        "id",
+        "caption",
+        "author.username",
+        "status",
+        "source",
+        "created_at",
+        "views",
+        "like_count",
+        "comment_count",
+        "hot_score",
+    )
+    column_labels = {
+        "thumb": "",
+        "author.username": "Author",
+        "like_count": "Likes",
+        "comment_count": "Comments",
+        "hot_score": "Hot",
+    }
+    column_sortable_list = (
+        "id",
+        "created_at",
+        "views",
+        "hot_score",
+        "like_count",
+        "comment_count",
+        "status",
+        ("author.username", "author.username"),
+    )
     column_default_sort = ("created_at", True)
     column_searchable_list = ("caption", "author.username")
     column_filters = (
@@ -86,21 +119,33 @@ class ImageView(SecureModelView):
         "created_at",
         HasReportsFilter(Image.id, "Has reports", options=[("1", "yes"), ("0", "no")]),
     )
-    column_formatters = {"thumb": thumbnail, "status": status_badge,
-                         "hot_score": lambda v, c, m, n: f"{m.hot_score:.2f}"}
+    column_formatters = {
+        "thumb": thumbnail,
+        "status": status_badge,
+        "hot_score": lambda v, c, m, n: f"{m.hot_score:.2f}",
+    }
     column_details_exclude_list = ("author",)
     form_columns = ("caption", "shop_title", "shop_url")
     form_extra_fields = {
-        "shop_url": StringField("Shop link", validators=[Optional(), Length(max=2048),
-                                                         shop_url_check]),
+        "shop_url": StringField(
+            "Shop link", validators=[Optional(), Length(max=2048), shop_url_check]
+        ),
     }
-    form_args = {"caption": {"validators": [Length(max=500)]},
-                 "shop_title": {"validators": [Optional(), Length(max=200)]}}
+    form_args = {
+        "caption": {"validators": [Length(max=500)]},
+        "shop_title": {"validators": [Optional(), Length(max=200)]},
+    }
 
     def update_model(self, form: Any, model: Image) -> bool:
         """Edits go through the moderation service (validation, audit, cache drop)."""
-        moderation.edit_image(model, actor(), ORIGIN, caption=form.caption.data or "",
-                              shop_url=form.shop_url.data, shop_title=form.shop_title.data)
+        moderation.edit_image(
+            model,
+            actor(),
+            ORIGIN,
+            caption=form.caption.data or "",
+            shop_url=form.shop_url.data,
+            shop_title=form.shop_title.data,
+        )
         db.session.commit()
         return True
 
@@ -112,9 +157,12 @@ class ImageView(SecureModelView):
     def action_restore(self, ids: list[str]) -> None:
         apply_to(Image, ids, moderation.restore_image, "Restored")
 
-    @action("purge", "Purge now",
-            "Purge the selected images for good? Their files, comments and likes are deleted "
-            "and cannot be restored.")
+    @action(
+        "purge",
+        "Purge now",
+        "Purge the selected images for good? Their files, comments and likes are deleted "
+        "and cannot be restored.",
+    )
     def action_purge(self, ids: list[str]) -> None:
         apply_to(Image, ids, moderation.purge_image, "Purged")
 

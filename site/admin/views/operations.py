@@ -60,16 +60,33 @@ class Operation:
 
 
 OPERATIONS: dict[str, Operation] = {
-    "clear-caches": Operation("Clear caches", "Drop every cached feed, card and page.",
-                              "cache-manage", clear_caches),
-    "warm-caches": Operation("Warm caches", "Fill the latest feed, hot list and today's picks.",
-                             "cache-manage", warm_caches),
-    "rebuild-hot": Operation("Rebuild hot ranking", "Recompute every hot score from the counters.",
-                             "cache-manage", rebuild_hot),
-    "flush-views": Operation("Flush view counters", "Write buffered views from Redis to the "
-                             "database now.", "cache-manage", flush_views),
-    "run-picks": Operation("Run automatic picks", "Fill today's picks where moderators left "
-                           "free places.", "cache-manage", run_automatic_picks),
+    "clear-caches": Operation(
+        "Clear caches", "Drop every cached feed, card and page.", "cache-manage", clear_caches
+    ),
+    "warm-caches": Operation(
+        "Warm caches",
+        "Fill the latest feed, hot list and today's picks.",
+        "cache-manage",
+        warm_caches,
+    ),
+    "rebuild-hot": Operation(
+        "Rebuild hot ranking",
+        "Recompute every hot score from the counters.",
+        "cache-manage",
+        rebuild_hot,
+    ),
+    "flush-views": Operation(
+        "Flush view counters",
+        "Write buffered views from Redis to the database now.",
+        "cache-manage",
+        flush_views,
+    ),
+    "run-picks": Operation(
+        "Run automatic picks",
+        "Fill today's picks where moderators left free places.",
+        "cache-manage",
+        run_automatic_picks,
+    ),
 }
 
 
@@ -81,7 +98,8 @@ class OperationsView(StaffView):
     @expose("/")
     def index(self) -> Any:
         runs = db.session.scalars(
-            select(OperationRun).order_by(OperationRun.started_at.desc(), OperationRun.id.desc())
+            select(OperationRun)
+            .order_by(OperationRun.started_at.desc(), OperationRun.id.desc())
             .limit(RECENT_RUNS)
         ).all()
         return self.render("admin/operations.html", operations=OPERATIONS, runs=runs)

@@ -37,14 +37,17 @@ def parse_date(value: str | None, default: dt.date | None = None) -> dt.date:
 def calendar(start: dt.date, end: dt.date) -> list[tuple[dt.date, list[Pick]]]:
     """Every date from start to end with its picks in order (empty dates included)."""
     picks = db.session.scalars(
-        select(Pick).where(Pick.date >= start, Pick.date <= end)
+        select(Pick)
+        .where(Pick.date >= start, Pick.date <= end)
         .options(joinedload(Pick.image).joinedload(Image.author), joinedload(Pick.scheduled_by))
         .order_by(Pick.date, Pick.position, Pick.id)
     ).all()
     by_date = {date: list(items) for date, items in groupby(picks, key=lambda p: p.date)}
     days = (end - start).days + 1
-    return [(start + dt.timedelta(days=i), by_date.get(start + dt.timedelta(days=i), []))
-            for i in range(days)]
+    return [
+        (start + dt.timedelta(days=i), by_date.get(start + dt.timedelta(days=i), []))
+        for i in range(days)
+    ]
 
 
 def _pick(pick_id: str | None) -> Pick:
@@ -65,17 +68,26 @@ class PicksView(StaffView):
         around = parse_date(request.args.get("around"), today)
         start, end = around - dt.timedelta(days=DAYS_BEFORE), around + dt.timedelta(days=DAYS_AFTER)
         adding = rows(Image, (request.args.get("add") or "").split(","))
-        return self.render("admin/picks.html", days=calendar(start, end), today=today,
-                           around=around, adding=adding, thumb_url=thumb_url,
-                           earlier=start - dt.timedelta(days=1), later=end + dt.timedelta(days=1))
+        return self.render(
+            "admin/picks.html",
+            days=calendar(start, end),
+            today=today,
+            around=around,
+            adding=adding,
+            thumb_url=thumb_url,
+            earlier=start - dt.timedelta(days=1),
+            later=end + dt.timedelta(days=1),
+        )
 
     @expose("/add", methods=("POST",))
     def add(self) -> Any:
         from gallery import picks
 
         date = parse_date(request.form.get("date"))
-        ids = request.form.getlist("image_id") or request.form.get("image_ids", "").replace(
-            ",", " ").split()
+        ids = (
+            request.form.getlist("image_id")
+            or request.form.get("image_ids", "").replace(",", " ").split()
+        )
         images = rows(Image, ids)
         if not images:
             raise BadRequest("Choose at least one image (by id) to pick.")

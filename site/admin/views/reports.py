@@ -28,8 +28,12 @@ class ReportsView(StaffView):
         if status not in dict(TABS):
             status = REPORT_OPEN
         return self.render(
-            "admin/reports.html", groups=reports.grouped(status), status=status, tabs=TABS,
-            actions=reports.RESOLVE_ACTIONS, thumb_url=thumb_url,
+            "admin/reports.html",
+            groups=reports.grouped(status),
+            status=status,
+            tabs=TABS,
+            actions=reports.RESOLVE_ACTIONS,
+            thumb_url=thumb_url,
             counts={s: reports.target_count(s) for s, _ in TABS},
         )
 
@@ -51,13 +55,16 @@ class ReportsView(StaffView):
                 require("image-hide" if target_type == "image" else "comment-hide")
             elif how == "purge":
                 require("image-delete")
-            n = reports.resolve_target(target_type, target_id, actor(), ORIGIN, how,
-                                       form.get("note", "").strip()[:200])
+            n = reports.resolve_target(
+                target_type, target_id, actor(), ORIGIN, how, form.get("note", "").strip()[:200]
+            )
         elif decision == "dismiss":
             n = reports.dismiss_target(target_type, target_id, actor(), ORIGIN)
         else:
             n = reports.reopen_target(target_type, target_id, actor(), ORIGIN)
         db.session.commit()
-        flash(f"{decision.capitalize()}: {n} report(s) on {target_type} {target_id}.",
-              "success" if n else "warning")
+        flash(
+            f"{decision.capitalize()}: {n} report(s) on {target_type} {target_id}.",
+            "success" if n else "warning",
+        )
         return back(url_for(".index"))

@@ -37,11 +37,22 @@ class UserView(SecureModelView):
     """Accounts; only admins (user-manage) see this view."""
 
     required_permission = "user-manage"
-    action_permissions = {"deactivate": "user-manage", "reactivate": "user-manage",
-                          "hide_all": "image-hide"}
+    action_permissions = {
+        "deactivate": "user-manage",
+        "reactivate": "user-manage",
+        "hide_all": "image-hide",
+    }
     can_edit = True
-    column_list = ("username", "email", "roles", "active", "confirmed_at", "create_datetime",
-                   "last_login_at", "content")
+    column_list = (
+        "username",
+        "email",
+        "roles",
+        "active",
+        "confirmed_at",
+        "create_datetime",
+        "last_login_at",
+        "content",
+    )
     column_labels = {"create_datetime": "Signed up", "confirmed_at": "Confirmed"}
     column_sortable_list = ("username", "email", "active", "create_datetime", "last_login_at")
     column_default_sort = ("create_datetime", True)
@@ -74,16 +85,25 @@ class UserView(SecureModelView):
 
     @action("deactivate", "Deactivate", "Deactivate the selected accounts? They are logged out.")
     def action_deactivate(self, ids: list[str]) -> None:
-        apply_to(User, ids, lambda u, a, o: moderation.set_user_active(u, False, a, o),
-                 "Deactivated")
+        apply_to(
+            User, ids, lambda u, a, o: moderation.set_user_active(u, False, a, o), "Deactivated"
+        )
 
     @action("reactivate", "Reactivate")
     def action_reactivate(self, ids: list[str]) -> None:
-        apply_to(User, ids, lambda u, a, o: moderation.set_user_active(u, True, a, o),
-                 "Reactivated")
+        apply_to(
+            User, ids, lambda u, a, o: moderation.set_user_active(u, True, a, o), "Reactivated"
+        )
 
-    @action("hide_all", "Hide all their content",
-            "Hide every image and comment of the selected accounts?")
+    @action(
+        "hide_all",
+        "Hide all their content",
+        "Hide every image and comment of the selected accounts?",
+    )
     def action_hide_all(self, ids: list[str]) -> None:
-        apply_to(User, ids, lambda u, a, o: bool(sum(moderation.hide_all_by_user(u, a, o)
-                                                     .values())), "Accounts with content hidden")
+        apply_to(
+            User,
+            ids,
+            lambda u, a, o: bool(sum(moderation.hide_all_by_user(u, a, o).values())),
+            "Accounts with content hidden",
+        )
