@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session
 
@@ -27,7 +29,7 @@ from gallery.views_count import record_view as record_view
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
 HOT_LIST_SIZE = 100
-BAD_CURSOR = "That cursor is not valid; start again from the first page."
+BAD_CURSOR = _l("That cursor is not valid; start again from the first page.")
 
 
 @dataclass
@@ -75,7 +77,7 @@ def parse_limit(value: str | None, default: int = DEFAULT_LIMIT) -> int:
         number = int(value)
     except ValueError as error:
         raise BadRequest(
-            "limit must be a whole number between 1 and 50.", code="bad_limit"
+            _("limit must be a whole number between 1 and 50."), code="bad_limit"
         ) from error
     return max(1, min(MAX_LIMIT, number))
 

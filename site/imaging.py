@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import blurhash
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
 
 from gallery.errors import TooLarge, UploadRejected
@@ -38,17 +40,17 @@ REDUCING_GAP = 2.0
 
 # Leading bytes of formats people try to upload, to name them in the refusal.
 _KNOWN_OTHERS: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "a PDF document"),
-    (b"BM", "a BMP image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-    (b"<?php", "a PHP script"),
-    (b"<svg", "an SVG drawing"),
-    (b"<?xml", "an XML or SVG document"),
-    (b"<!doctype html", "an HTML page"),
-    (b"<html", "an HTML page"),
-    (b"PK\x03\x04", "a ZIP archive"),
-    (b"\x00\x00\x00\x0cjP", "a JPEG 2000 image"),
+    (b"%PDF", _l("a PDF document")),
+    (b"BM", _l("a BMP image")),
+    (b"II*\x00", _l("a TIFF image")),
+    (b"MM\x00*", _l("a TIFF image")),
+    (b"<?php", _l("a PHP script")),
+    (b"<svg", _l("an SVG drawing")),
+    (b"<?xml", _l("an XML or SVG document")),
+    (b"<!doctype html", _l("an HTML page")),
+    (b"<html", _l("an HTML page")),
+    (b"PK\x03\x04", _l("a ZIP archive")),
+    (b"\x00\x00\x00\x0cjP", _l("a JPEG 2000 image")),
 )
 
 
@@ -82,25 +84,28 @@ class Rendered:
 
 def reject(detail: str = "") -> UploadRejected:
     """A 415 that says what was wrong and what is accepted."""
-    reason = f"{detail} " if detail else ""
-    return UploadRejected(f"{reason}Accepted formats: {ACCEPTED}.".strip())
+    if detail:
+        return UploadRejected(
+            _("%(reason)s Accepted formats: %(formats)s.", reason=detail, formats=ACCEPTED)
+        )
+    return UploadRejected(_("Accepted formats: %(formats)s.", formats=ACCEPTED))
 
 
 def describe_unknown(data: bytes) -> str:
     """Name a refused file's kind from its first bytes, for the message."""
     head = data[:64].lstrip().lower()
     if b"<svg" in data[:1024].lower():
-        return "This file is an SVG drawing, not a supported image."
+        return _("This file is an SVG drawing, not a supported image.")
     for magic, name in _KNOWN_OTHERS:
         if head.startswith(magic.lower()):
-            return f"This file is {name}, not a supported image."
-    return "This file is not a supported image."
+            return _("This file is %(kind)s, not a supported image.", kind=name)
+    return _("This file is not a supported image.")
 
 
 def open_image(data: bytes, limits: Limits) -> Image.Image:
     """Open by content, only as one of FORMATS, refusing bombs before any decoding."""
     if not data:
-        raise reject("The file is empty.")
+        raise reject(_("The file is empty."))
     if len(data) > limits.max_bytes:
         raise too_large_bytes(limits)
     with warnings.catch_warnings():
@@ -112,22 +117,32 @@ def open_image(data: bytes, limits: Limits) -> Image.Image:
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise too_many_pixels(limits) from None
         except (OSError, SyntaxError, ValueError) as error:
-            raise reject(f"The image could not be read ({error}).") from None
+            raise reject(_("The image could not be read (%(error)s).", error=error)) from None
     width, height = image.size
     if width < 1 or height < 1:
-        raise reject("The image has no pixels.")
+        raise reject(_("The image has no pixels."))
     if width * height > limits.max_pixels:
         raise too_many_pixels(limits, width, height)
     frames = getattr(image, "n_frames", 1)
     if frames > limits.max_frames:
         raise TooLarge(
-            f"The animation has {frames} frames; the limit is {limits.max_frames}.",
+            _(
+                "The animation has %(frames)s frames; the limit is %(limit)s.",
+                frames=frames,
+                limit=limits.max_frames,
+            ),
             code="too_many_frames",
         )
     if frames * width * height > limits.max_animation_pixels:
         raise TooLarge(
-            f"The animation is too big ({frames} frames of {width}×{height}); the limit is "
-            f"{limits.max_animation_pixels // 1_000_000} megapixels over all frames.",
+            _(
+                "The animation is too big (%(frames)s frames of %(width)s×%(height)s); "
+                "the limit is %(limit)s megapixels over all frames.",
+                frames=frames,
+                width=width,
+                height=height,
+                limit=limits.max_animation_pixels // 1_000_000,
+            ),
             code="too_many_pixels",
         )
     return image
@@ -142,16 +157,27 @@ def human_size(size: int) -> str:
 
 def too_large_bytes(limits: Limits) -> TooLarge:
     return TooLarge(
-        f"The file is larger than the limit of {human_size(limits.max_bytes)}.",
+        _("The file is larger than the limit of %(size)s.", size=human_size(limits.max_bytes)),
         limit_bytes=limits.max_bytes,
     )
 
 
 def too_many_pixels(limits: Limits, width: int = 0, height: int = 0) -> TooLarge:
-    size = f" ({width}×{height})" if width else ""
+    limit = f"{limits.max_pixels / 1_000_000:g}"
+    if width:
+        message = _(
+            "The image has too many pixels (%(width)s×%(height)s); "
+            "the limit is %(limit)s megapixels.",
+            width=width,
+            height=height,
+            limit=limit,
+        )
+    else:
+        message = _(
+            "The image has too many pixels; the limit is %(limit)s megapixels.", limit=limit
+        )
     return TooLarge(
-        f"The image has too many pixels{size}; the limit is "
-        f"{limits.max_pixels / 1_000_000:g} megapixels.",
+        message,
         code="too_many_pixels",
         limit_pixels=limits.max_pixels,
     )

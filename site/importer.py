@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_security import hash_password
 
 from gallery.errors import GalleryError
@@ -47,7 +48,13 @@ def ensure_account(username: str, password: str | None = None) -> tuple[User, bo
         return user, False
     problem, normalized = security.username_util.validate(username)
     if problem or not normalized:
-        raise GalleryError(f"'{username}' cannot be a username: {problem or 'empty'}")
+        raise GalleryError(
+            _(
+                "'%(username)s' cannot be a username: %(problem)s",
+                username=username,
+                problem=problem or _("empty"),
+            )
+        )
     domain = current_app.config["IMPORT_USER_EMAIL_DOMAIN"]
     user = datastore.create_user(
         username=normalized,
@@ -115,7 +122,7 @@ def import_tree(
     """Import root/<username>/<image> (+ <stem>.json sidecars); known content is skipped."""
     root = Path(root)
     if not root.is_dir():
-        raise GalleryError(f"{root} is not a folder")
+        raise GalleryError(_("%(root)s is not a folder", root=root))
     tally = Tally(labels=IMPORT_LABELS, stream=progress_stream() if progress else None)
     result = ImportResult()
     args = {"root": str(root), "source": source, "publish": publish}

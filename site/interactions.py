@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -20,20 +21,24 @@ def visible_image(image_id: int, *, include_hidden: bool = False) -> Image:
     """The image, or NotFound when it does not exist or is not public."""
     image = db.session.get(Image, image_id)
     if image is None or (image.status != VISIBLE and not include_hidden):
-        raise NotFound("There is no such image.")
+        raise NotFound(_("There is no such image."))
     return image
 
 
 def clean_body(body: Any) -> str:
     """A comment body: text, 1–1000 characters once trimmed (kept as plain text)."""
     if not isinstance(body, str):
-        raise BadRequest("A comment needs a text body.", code="bad_comment")
+        raise BadRequest(_("A comment needs a text body."), code="bad_comment")
     body = body.strip()
     if not body:
-        raise BadRequest("A comment cannot be empty.", code="bad_comment")
+        raise BadRequest(_("A comment cannot be empty."), code="bad_comment")
     if len(body) > COMMENT_MAX:
         raise BadRequest(
-            f"A comment can be at most {COMMENT_MAX} characters long (this one has {len(body)}).",
+            _(
+                "A comment can be at most %(max)s characters long (this one has %(length)s).",
+                max=COMMENT_MAX,
+                length=len(body),
+            ),
             code="bad_comment",
         )
     return body
@@ -42,7 +47,7 @@ def clean_body(body: Any) -> str:
 def create_comment(user: User, image: Image, body: Any) -> Comment:
     """Add a comment to a visible image and count it; the caller commits."""
     if image.status != VISIBLE:
-        raise NotFound("There is no such image.")
+        raise NotFound(_("There is no such image."))
     comment = Comment(
         image_id=image.id, user_id=user.id, body=clean_body(body), created_at=utcnow()
     )
@@ -55,7 +60,7 @@ def create_comment(user: User, image: Image, body: Any) -> Comment:
 def like(user: User, image: Image) -> dict[str, Any]:
     """Like a visible image (liking twice changes nothing): {"liked", "like_count"}."""
     if image.status != VISIBLE:
-        raise NotFound("There is no such image.")
+        raise NotFound(_("There is no such image."))
     exists = db.session.scalar(
         select(Like.user_id).where(Like.user_id == user.id, Like.image_id == image.id)
     )
@@ -73,7 +78,7 @@ def like(user: User, image: Image) -> dict[str, Any]:
 def unlike(user: User, image: Image) -> dict[str, Any]:
     """Take a like back (no like: nothing changes): {"liked": false, "like_count"}."""
     if image.status != VISIBLE:
-        raise NotFound("There is no such image.")
+        raise NotFound(_("There is no such image."))
     removed = db.session.execute(
         delete(Like).where(Like.user_id == user.id, Like.image_id == image.id)
     ).rowcount

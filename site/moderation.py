@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
 
 from gallery.errors import BadRequest, StorageUnavailable
@@ -176,8 +177,12 @@ def purge_image(image: Image, actor: User | None, origin: str) -> None:
     failed = delete_image_files(image)
     if failed:
         raise StorageUnavailable(
-            f"Could not delete {len(failed)} stored file(s) of image {image_id}; "
-            "nothing was purged. Try again when storage answers."
+            _(
+                "Could not delete %(count)s stored file(s) of image %(id)s; "
+                "nothing was purged. Try again when storage answers.",
+                count=len(failed),
+                id=image_id,
+            )
         )
     report_filter = (Report.target_type == "image") & (Report.target_id == image_id)
     if comment_ids:
@@ -327,7 +332,9 @@ def edit_image(
     """Change the caption and shop link (http or https only); False when nothing changed."""
     shop_url = (shop_url or "").strip() or None
     if shop_url is not None and not is_web_url(shop_url):
-        raise BadRequest("A shop link must be an http:// or https:// address.", code="bad_shop_url")
+        raise BadRequest(
+            _("A shop link must be an http:// or https:// address."), code="bad_shop_url"
+        )
     before = image_state(image)
     image.caption = (caption or "").strip()[:500]
     image.shop_url = shop_url
@@ -358,7 +365,7 @@ def user_state(user: User) -> dict[str, Any]:
 def set_user_active(user: User, active: bool, actor: User | None, origin: str) -> bool:
     """Deactivate (their session ends at the next request, login refused) or reactivate."""
     if actor is not None and user.id == actor.id and not active:
-        raise BadRequest("You cannot deactivate your own account.", code="self_deactivate")
+        raise BadRequest(_("You cannot deactivate your own account."), code="self_deactivate")
     if user.active == active:
         return False
     before = user_state(user)

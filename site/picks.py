@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -67,10 +68,16 @@ def schedule_pick(
     """Pick an image for a date (at `position`, else last); scheduled picks replace
     the automatic ones of that date."""
     if image.status != VISIBLE:
-        raise BadRequest("Only a visible image can be picked.", code="not_visible")
+        raise BadRequest(_("Only a visible image can be picked."), code="not_visible")
     current = picks_of(date)
     if any(pick.image_id == image.id and not pick.automatic for pick in current):
-        raise Conflict(f"Image {image.id} is already picked for {date.isoformat()}.")
+        raise Conflict(
+            _(
+                "Image %(id)s is already picked for %(date)s.",
+                id=image.id,
+                date=date.isoformat(),
+            )
+        )
     automatic = [pick for pick in current if pick.automatic]
     for pick in automatic:
         db.session.delete(pick)

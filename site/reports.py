@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -35,20 +36,38 @@ DETAILS_MAX = 1000
 RESOLVE_ACTIONS = ("hide", "purge", "none")
 
 
+def no_such_target(target_type: str, key: Any) -> str:
+    """The 404 message for a missing report target."""
+    if target_type == "comment":
+        return _("There is no comment %(id)s.", id=key)
+    return _("There is no image %(id)s.", id=key)
+
+
+def already_reported(target_type: str) -> str:
+    """The 409 message for a second report on the same target by the same member."""
+    if target_type == "comment":
+        return _("You have already reported this comment.")
+    return _("You have already reported this image.")
+
+
 def load_target(target_type: str, target_id: Any) -> Image | Comment:
     """The reported image or comment, or NotFound."""
     if target_type not in TARGET_TYPES:
         raise BadRequest(
-            f"A report's target is 'image' or 'comment', not {target_type!r}.", code="bad_target"
+            _(
+                "A report's target is 'image' or 'comment', not %(target)s.",
+                target=repr(target_type),
+            ),
+            code="bad_target",
         )
     try:
         key = int(target_id)
     except (TypeError, ValueError):
-        raise BadRequest("The target id must be a number.", code="bad_target") from None
+        raise BadRequest(_("The target id must be a number."), code="bad_target") from None
     model = Image if target_type == "image" else Comment
     target = db.session.get(model, key)
     if target is None:
-        raise NotFound(f"There is no {target_type} {key}.")
+        raise NotFound(no_such_target(target_type, key))
     return target
 
 
@@ -62,18 +81,19 @@ def create_report(reporter: User, target: str, id: Any, reason: str, details: st
     """Record one member's report on a visible image or comment, at most once per target."""
     if reason not in REPORT_REASONS:
         raise BadRequest(
-            f"Choose a reason from: {', '.join(REPORT_REASONS)}.",
+            _("Choose a reason from: %(reasons)s.", reasons=", ".join(REPORT_REASONS)),
             code="bad_reason",
             reasons=list(REPORT_REASONS),
         )
     details = (details or "").strip()
     if len(details) > DETAILS_MAX:
         raise BadRequest(
-            f"Please keep the details under {DETAILS_MAX} characters.", code="details_too_long"
+            _("Please keep the details under %(max)s characters.", max=DETAILS_MAX),
+            code="details_too_long",
         )
     item = load_target(target, id)
     if not _is_public(item):
-        raise NotFound(f"There is no {target} {item.id}.")
+        raise NotFound(no_such_target(target, item.id))
     existing = db.session.scalar(
         select(Report.id).where(
             Report.reporter_id == reporter.id,
@@ -82,7 +102,7 @@ def create_report(reporter: User, target: str, id: Any, reason: str, details: st
         )
     )
     if existing is not None:
-        raise Conflict(f"You have already reported this {target}.", code="already_reported")
+        raise Conflict(already_reported(target), code="already_reported")
     report = Report(
         reporter_id=reporter.id,
         target_type=target,
@@ -96,9 +116,7 @@ def create_report(reporter: User, target: str, id: Any, reason: str, details: st
         with db.session.begin_nested():
             db.session.add(report)
     except IntegrityError:  # the same member, twice at the same moment
-        raise Conflict(
-            f"You have already reported this {target}.", code="already_reported"
-        ) from None
+        raise Conflict(already_reported(target), code="already_reported") from None
     return report
 
 
@@ -163,7 +181,7 @@ def resolve_target(
 ) -> int:
     """Resolve every open report on a target, hiding or purging it first when asked."""
     if action not in RESOLVE_ACTIONS:
-        raise BadRequest(f"Resolve with one of: {', '.join(RESOLVE_ACTIONS)}.")
+        raise BadRequest(_("Resolve with one of: %(actions)s.", actions=", ".join(RESOLVE_ACTIONS)))
     open_reports = reports_on(target_type, target_id, (REPORT_OPEN,))
     taken = {"hide": "hidden", "purge": "purged", "none": "no action"}[action]
     for report in open_reports:

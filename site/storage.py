@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 from gallery.errors import StorageUnavailable
 
@@ -74,7 +75,7 @@ class LocalStorage:
                 raise
         except OSError as error:
             raise StorageUnavailable(
-                "The image store could not save the file; nothing was saved.",
+                _("The image store could not save the file; nothing was saved."),
                 code="storage_failed",
             ) from error
 
@@ -84,7 +85,7 @@ class LocalStorage:
         try:
             path.unlink(missing_ok=True)
         except OSError as error:
-            raise StorageUnavailable("The image store could not delete a file.") from error
+            raise StorageUnavailable(_("The image store could not delete a file.")) from error
         for parent in path.parents:
             if parent == self.root or not parent.is_relative_to(self.root):
                 break
@@ -225,7 +226,7 @@ class QiniuStorage:
             getattr(info, "exception", None) or getattr(info, "text_body", ""),
         )
         raise StorageUnavailable(
-            "Image storage is not answering; nothing was saved. Please try again.",
+            _("Image storage is not answering; nothing was saved. Please try again."),
             code="storage_unavailable",
         )
 

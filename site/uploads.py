@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -71,7 +72,7 @@ def clean_shop_url(value: str | None) -> str | None:
         or any(ord(ch) < 33 for ch in value)
     ):
         raise BadRequest(
-            "The shop link must be a full http:// or https:// address.", code="bad_shop_url"
+            _("The shop link must be a full http:// or https:// address."), code="bad_shop_url"
         )
     return value
 
@@ -106,7 +107,7 @@ def ingest(
     if existing is not None:
         if existing.status in (HIDDEN, REJECTED):
             raise Conflict(
-                "This image was uploaded before and has been removed; it cannot be added again.",
+                _("This image was uploaded before and has been removed; it cannot be added again."),
                 code="removed_before",
                 image_id=existing.id,
             )
@@ -166,7 +167,7 @@ def store_files(storage_key: str, rendered: imaging.Rendered) -> list[str]:
             raise
         log.exception("storing %s failed", storage_key)
         raise StorageUnavailable(
-            "Image storage is not answering; nothing was saved. Please try again."
+            _("Image storage is not answering; nothing was saved. Please try again.")
         ) from error
     return stored
 

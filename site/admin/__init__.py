@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
 
 from gallery.extensions import db
 
@@ -26,17 +27,17 @@ def init_app(app: Flask) -> None:
     theme = Bootstrap4Theme(base_template="admin/gallery_base.html", fluid=True)
     admin = Admin(
         app,
-        name="Gallery admin",
+        name=_l("Gallery admin"),
         theme=theme,
-        index_view=DashboardView(name="Dashboard", url="/admin"),
+        index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
     )
     session = db  # Flask-Admin 2.2 takes the Flask-SQLAlchemy object
-    admin.add_view(ReportsView(name="Reports", endpoint="reports"))
-    admin.add_view(ImageView(Image, session, name="Images", endpoint="image"))
-    admin.add_view(QueueView(Image, session, name="Queue", endpoint="queue", url="queue"))
-    admin.add_view(CommentView(Comment, session, name="Comments", endpoint="comment"))
-    admin.add_view(PicksView(name="Picks", endpoint="picks"))
-    admin.add_view(UserView(User, session, name="Users", endpoint="user"))
-    admin.add_view(AuditView(AuditLog, session, name="Audit log", endpoint="audit"))
-    admin.add_view(OperationsView(name="Operations", endpoint="operations"))
+    admin.add_view(ReportsView(name=_l("Reports"), endpoint="reports"))
+    admin.add_view(ImageView(Image, session, name=_l("Images"), endpoint="image"))
+    admin.add_view(QueueView(Image, session, name=_l("Queue"), endpoint="queue", url="queue"))
+    admin.add_view(CommentView(Comment, session, name=_l("Comments"), endpoint="comment"))
+    admin.add_view(PicksView(name=_l("Picks"), endpoint="picks"))
+    admin.add_view(UserView(User, session, name=_l("Users"), endpoint="user"))
+    admin.add_view(AuditView(AuditLog, session, name=_l("Audit log"), endpoint="audit"))
+    admin.add_view(OperationsView(name=_l("Operations"), endpoint="operations"))
     app.extensions["gallery_admin"] = admin

@@ -13,6 +13,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
 from flask_admin.model import typefmt
 from flask_admin.model.template import BaseListRowAction
+from flask_babel import gettext as _
 from flask_security import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
@@ -35,7 +36,9 @@ def actor() -> Any:
 def require(permission: str) -> None:
     """Refuse with 403 unless the current user holds `permission`."""
     if not can(permission):
-        raise Forbidden(f"You do not have permission to do that ({permission}).")
+        raise Forbidden(
+            _("You do not have permission to do that (%(permission)s).", permission=permission)
+        )
 
 
 def rows(model: Any, ids: Sequence[Any]) -> list[Any]:
@@ -53,7 +56,10 @@ def apply_to(model: Any, ids: Sequence[Any], service: Callable[..., Any], done: 
         result = service(row, actor(), ORIGIN)
         changed += 1 if result is None or result is True else 0
     db.session.commit()
-    flash(f"{done}: {changed} of {len(ids)}.", "success" if changed else "warning")
+    flash(
+        _("%(done)s: %(changed)s of %(total)s.", done=done, changed=changed, total=len(ids)),
+        "success" if changed else "warning",
+    )
     return changed
 
 
@@ -88,7 +94,9 @@ class StatusRowAction(BaseListRowAction):
     def render(self, context: Any, row_id: str, row: Any) -> Markup | str:
         view = context.resolve("admin_view")
         name, label = (
-            ("restore", "Restore") if row.status in ("hidden", "rejected") else ("hide", "Hide")
+            ("restore", _("Restore"))
+            if row.status in ("hidden", "rejected")
+            else ("hide", _("Hide"))
         )
         if not view.is_action_allowed(name):
             return ""

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import jsonify, request
+from flask_babel import gettext as _
 from flask_security import current_user
 from sqlalchemy import select
 
@@ -33,7 +34,7 @@ def page_json(page: feeds.Page) -> dict[str, Any]:
 def find_user(username: str) -> User:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
-        raise NotFound("There is no such member.")
+        raise NotFound(_("There is no such member."))
     return user
 
 
@@ -44,7 +45,7 @@ def parse_date(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as error:
-        raise BadRequest("date must look like 2026-11-27.", code="bad_date") from error
+        raise BadRequest(_("date must look like 2026-11-27."), code="bad_date") from error
 
 
 def image_for_viewer(image_id: int) -> Any:
@@ -109,7 +110,7 @@ def add_comment(image_id: int) -> Any:
     image = interactions.visible_image(image_id)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise BadRequest('Send JSON like {"body": "…"}.', code="bad_comment")
+        raise BadRequest(_('Send JSON like {"body": "…"}.'), code="bad_comment")
     comment = interactions.create_comment(current_user, image, payload.get("body"))
     db.session.commit()
     return jsonify(comment_json(comment)), 201

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import send_file
+from flask_babel import gettext as _
 
 from gallery.errors import NotFound
 from gallery.imaging import EXTENSIONS
@@ -38,10 +39,10 @@ def media(key: str) -> Any:
         or not KEY_PATTERN.match(key)
         or (extension not in EXTENSIONS)
     ):
-        raise NotFound("There is no such file.")
+        raise NotFound(_("There is no such file."))
     path = storage.path(key)
     if not path.is_file():
-        raise NotFound("There is no such file.")
+        raise NotFound(_("There is no such file."))
     response = send_file(
         path, mimetype=EXTENSIONS[extension], max_age=MEDIA_MAX_AGE, conditional=True, etag=True
     )

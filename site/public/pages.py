@@ -51,7 +51,7 @@ def active_user(username: str) -> User:
     """An active user by username, else NotFound (404)."""
     user = security.datastore.find_user(username=username)
     if user is None or not user.active:
-        raise NotFound("There is no such member.")
+        raise NotFound(_("There is no such member."))
     return user
 
 
@@ -62,7 +62,7 @@ def picks_date(value: str) -> dt.date:
     except ValueError:
         day = None
     if day is None or len(value) != 10 or day > today():
-        raise NotFound("There are no picks for that date; dates look like 2026-11-27.")
+        raise NotFound(_("There are no picks for that date; dates look like 2026-11-27."))
     return day
 
 
@@ -216,7 +216,7 @@ def go(image_id: int):  # type: ignore[no-untyped-def]
     # stored URLs are checked on the way in; checked again so /go can never
     # become a javascript: or protocol-relative redirect
     if urlsplit(target).scheme not in ("http", "https") or not urlsplit(target).netloc:
-        raise NotFound("This image has no shop link.")
+        raise NotFound(_("This image has no shop link."))
     count_shop_click(image.id)
     db.session.commit()
     response = redirect(target, code=302)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request
+from flask_babel import gettext as _
 from flask_security import current_user
 
 from gallery import reports
@@ -22,10 +23,10 @@ def create_report() -> Any:
     """Body {"target": "image"|"comment", "id": n, "reason": "...", "details": "..."} → 201."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BadRequest("Send a JSON object with target, id and reason.", code="bad_json")
+        raise BadRequest(_("Send a JSON object with target, id and reason."), code="bad_json")
     details = body.get("details", "")
     if not isinstance(details, str):
-        raise BadRequest("details must be text.", code="bad_details")
+        raise BadRequest(_("details must be text."), code="bad_details")
     report = reports.create_report(
         current_user,
         str(body.get("target", "")),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_security import current_user
 from werkzeug.datastructures import FileStorage
 
@@ -39,7 +40,7 @@ upload_limit = limiter.shared_limit(
 def upload_one(file: FileStorage | None) -> uploads.IngestResult:
     """Ingest one file from the current form with its caption and shop link; commit."""
     if file is None or not file.filename and not file.content_length:
-        raise BadRequest("Choose an image file to upload.", code="no_file")
+        raise BadRequest(_("Choose an image file to upload."), code="no_file")
     result = uploads.ingest(
         current_user._get_current_object(),
         file.read(),
@@ -68,7 +69,7 @@ def create_image() -> Any:
     """Multipart: one `file`, optional caption, shop_url, shop_title → 201 card (200 duplicate)."""
     files = request.files.getlist("file")
     if len(files) > 1:
-        raise BadRequest("Send one file per request.", code="one_file_only")
+        raise BadRequest(_("Send one file per request."), code="one_file_only")
     result = upload_one(files[0] if files else None)
     body = {**card(result.image), "duplicate": result.duplicate}
     return jsonify(body), 200 if result.duplicate else 201
@@ -83,9 +84,9 @@ def delete_image(image_id: int) -> Any:
     moderator = can("image-hide")
     owner = image is not None and image.user_id == current_user.id
     if image is None or (image.status not in (VISIBLE, PENDING) and not (owner or moderator)):
-        raise NotFound("There is no such image.")
+        raise NotFound(_("There is no such image."))
     if not (moderator or (owner and can("own-image-delete"))):
-        raise Forbidden("Only the author or a moderator can delete this image.")
+        raise Forbidden(_("Only the author or a moderator can delete this image."))
     moderation.hide_image(image, current_user._get_current_object(), origin="api")
     db.session.commit()
     return "", 204

@@ -7,6 +7,8 @@ from typing import Any
 from flask import redirect, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import exists, select
 from wtforms import StringField
@@ -62,7 +64,7 @@ def status_badge(view: Any, context: Any, image: Image, name: str) -> Markup:
 
 def shop_url_check(form: Any, field: Any) -> None:
     if field.data and not moderation.is_web_url(field.data.strip()):
-        raise ValidationError("A shop link must be an http:// or https:// address.")
+        raise ValidationError(_("A shop link must be an http:// or https:// address."))
 
 
 class ImageView(SecureModelView):
@@ -128,7 +130,7 @@ class ImageView(SecureModelView):
     form_columns = ("caption", "shop_title", "shop_url")
     form_extra_fields = {
         "shop_url": StringField(
-            "Shop link", validators=[Optional(), Length(max=2048), shop_url_check]
+            _l("Shop link"), validators=[Optional(), Length(max=2048), shop_url_check]
         ),
     }
     form_args = {

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import flash, url_for
 from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from gallery import moderation
@@ -53,37 +55,40 @@ def run_automatic_picks() -> str:
 
 @dataclass(frozen=True)
 class Operation:
-    label: str
-    help: str
+    label: Any
+    help: Any
     permission: str
     run: Callable[[], str]
 
 
 OPERATIONS: dict[str, Operation] = {
     "clear-caches": Operation(
-        "Clear caches", "Drop every cached feed, card and page.", "cache-manage", clear_caches
+        _l("Clear caches"),
+        _l("Drop every cached feed, card and page."),
+        "cache-manage",
+        clear_caches,
     ),
     "warm-caches": Operation(
-        "Warm caches",
-        "Fill the latest feed, hot list and today's picks.",
+        _l("Warm caches"),
+        _l("Fill the latest feed, hot list and today's picks."),
         "cache-manage",
         warm_caches,
     ),
     "rebuild-hot": Operation(
-        "Rebuild hot ranking",
-        "Recompute every hot score from the counters.",
+        _l("Rebuild hot ranking"),
+        _l("Recompute every hot score from the counters."),
         "cache-manage",
         rebuild_hot,
     ),
     "flush-views": Operation(
-        "Flush view counters",
-        "Write buffered views from Redis to the database now.",
+        _l("Flush view counters"),
+        _l("Write buffered views from Redis to the database now."),
         "cache-manage",
         flush_views,
     ),
     "run-picks": Operation(
-        "Run automatic picks",
-        "Fill today's picks where moderators left free places.",
+        _l("Run automatic picks"),
+        _l("Fill today's picks where moderators left free places."),
         "cache-manage",
         run_automatic_picks,
     ),
@@ -109,11 +114,13 @@ class OperationsView(StaffView):
         name = operation_name
         operation = OPERATIONS.get(name)
         if operation is None:
-            raise NotFound(f"There is no operation {name!r}.")
+            raise NotFound(_("There is no operation %(name)s.", name=repr(name)))
         require(operation.permission)
         who = actor()  # before running: warming makes requests of its own in this context
         outcome = operation.run()
         moderation.audit(who, ORIGIN, f"ops.{name}", "site", None, None, {"result": outcome})
         db.session.commit()
-        flash(f"{operation.label}: {outcome}.", "success")
+        flash(
+            _("%(operation)s: %(outcome)s.", operation=operation.label, outcome=outcome), "success"
+        )
         return back(url_for(".index"))

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import flash, request, url_for
 from flask_admin import expose
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -31,7 +32,7 @@ def parse_date(value: str | None, default: dt.date | None = None) -> dt.date:
     try:
         return dt.date.fromisoformat(value or "")
     except ValueError:
-        raise BadRequest("Give the date as YYYY-MM-DD.") from None
+        raise BadRequest(_("Give the date as YYYY-MM-DD.")) from None
 
 
 def calendar(start: dt.date, end: dt.date) -> list[tuple[dt.date, list[Pick]]]:
@@ -53,7 +54,7 @@ def calendar(start: dt.date, end: dt.date) -> list[tuple[dt.date, list[Pick]]]:
 def _pick(pick_id: str | None) -> Pick:
     pick = db.session.get(Pick, int(pick_id)) if (pick_id or "").isdigit() else None
     if pick is None:
-        raise NotFound("That pick no longer exists.")
+        raise NotFound(_("That pick no longer exists."))
     return pick
 
 
@@ -90,11 +91,18 @@ class PicksView(StaffView):
         )
         images = rows(Image, ids)
         if not images:
-            raise BadRequest("Choose at least one image (by id) to pick.")
+            raise BadRequest(_("Choose at least one image (by id) to pick."))
         for image in images:
             picks.schedule_pick(date, image, actor())
         db.session.commit()
-        flash(f"Picked {len(images)} image(s) for {date.isoformat()}.", "success")
+        flash(
+            _(
+                "Picked %(count)s image(s) for %(date)s.",
+                count=len(images),
+                date=date.isoformat(),
+            ),
+            "success",
+        )
         return back(url_for(".index", around=date.isoformat()))
 
     @expose("/move", methods=("POST",))
@@ -105,7 +113,7 @@ class PicksView(StaffView):
         try:
             position = int(request.form.get("position", ""))
         except ValueError:
-            raise BadRequest("The position must be a number.") from None
+            raise BadRequest(_("The position must be a number.")) from None
         date = pick.date
         picks.move_pick(pick, position, actor())
         db.session.commit()
@@ -119,5 +127,5 @@ class PicksView(StaffView):
         date = pick.date
         picks.remove_pick(pick, actor())
         db.session.commit()
-        flash(f"Removed a pick from {date.isoformat()}.", "success")
+        flash(_("Removed a pick from %(date)s.", date=date.isoformat()), "success")
         return back(url_for(".index", around=date.isoformat()))

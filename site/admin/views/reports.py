@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import flash, request, url_for
 from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from gallery import reports
 from gallery.admin.base import ORIGIN, StaffView, actor, back, require, thumb_url
@@ -13,8 +15,15 @@ from gallery.errors import BadRequest
 from gallery.extensions import db
 from gallery.models import REPORT_DISMISSED, REPORT_OPEN, REPORT_RESOLVED
 
-TABS = ((REPORT_OPEN, "Open"), (REPORT_RESOLVED, "Resolved"), (REPORT_DISMISSED, "Dismissed"))
+TABS = (
+    (REPORT_OPEN, _l("Open")),
+    (REPORT_RESOLVED, _l("Resolved")),
+    (REPORT_DISMISSED, _l("Dismissed")),
+)
 DECISIONS = ("resolve", "dismiss", "reopen")
+#: the decision as the flash after it names it
+DECISION_NAMES = {"resolve": _l("Resolve"), "dismiss": _l("Dismiss"), "reopen": _l("Reopen")}
+TARGET_NAMES = {"image": _l("image"), "comment": _l("comment")}
 
 
 class ReportsView(StaffView):
@@ -46,9 +55,9 @@ class ReportsView(StaffView):
         try:
             target_id = int(form.get("target_id", ""))
         except ValueError:
-            raise BadRequest("target_id must be a number.") from None
+            raise BadRequest(_("target_id must be a number.")) from None
         if decision not in DECISIONS or target_type not in reports.TARGET_TYPES:
-            raise BadRequest("Unknown decision or target.")
+            raise BadRequest(_("Unknown decision or target."))
         if decision == "resolve":
             how = form.get("action", "none")
             if how == "hide":
@@ -64,7 +73,13 @@ class ReportsView(StaffView):
             n = reports.reopen_target(target_type, target_id, actor(), ORIGIN)
         db.session.commit()
         flash(
-            f"{decision.capitalize()}: {n} report(s) on {target_type} {target_id}.",
+            _(
+                "%(decision)s: %(count)s report(s) on %(target)s %(id)s.",
+                decision=DECISION_NAMES[decision],
+                count=n,
+                target=TARGET_NAMES[target_type],
+                id=target_id,
+            ),
             "success" if n else "warning",
         )
         return back(url_for(".index"))

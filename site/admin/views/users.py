@@ -7,6 +7,7 @@ from typing import Any
 from flask import request, url_for
 from flask_admin.actions import action
 from flask_admin.form import Select2Widget
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import SelectMultipleField
@@ -61,7 +62,7 @@ class UserView(SecureModelView):
     column_formatters = {"content": content_links, "roles": role_names}
     form_columns = ("active", "role_names")
     form_extra_fields = {
-        "role_names": SelectMultipleField("Roles", widget=Select2Widget(multiple=True)),
+        "role_names": SelectMultipleField(_l("Roles"), widget=Select2Widget(multiple=True)),
     }
 
     def edit_form(self, obj: User | None = None) -> Any:
