@@ -17,6 +17,26 @@ export class ApiError extends Error {
   }
 }
 
+// English fallbacks; the layout renders the translated ones as JSON in #ui-texts.
+const FALLBACK_TEXTS = {
+  network_error: "The network is not answering. Check your connection.",
+  server_answered: "The server answered %(status)s.",
+};
+let uiTexts = null;
+
+function uiText(key) {
+  if (uiTexts === null) {
+    uiTexts = {};
+    const blob = document.getElementById("ui-texts");
+    try {
+      uiTexts = blob ? JSON.parse(blob.textContent) || {} : {};
+    } catch {
+      uiTexts = {};
+    }
+  }
+  return typeof uiTexts[key] === "string" ? uiTexts[key] : FALLBACK_TEXTS[key];
+}
+
 export function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
   return meta ? meta.content : "";
@@ -35,7 +55,7 @@ export async function api(url, { method = "GET", json, body, signal } = {}) {
     response = await fetch(url, { method, headers, body, signal, credentials: "same-origin" });
   } catch (error) {
     if (error.name === "AbortError") throw error;
-    throw new ApiError(0, "network_error", "The network is not answering. Check your connection.");
+    throw new ApiError(0, "network_error", uiText("network_error"));
   }
   if (response.status === 204) return null;
   let data = null;
@@ -46,7 +66,9 @@ export async function api(url, { method = "GET", json, body, signal } = {}) {
   }
   if (!response.ok) {
     const code = (data && data.error) || `http_${response.status}`;
-    const message = (data && data.message) || `The server answered ${response.status}.`;
+    const message =
+      (data && data.message) ||
+      uiText("server_answered").replace("%(status)s", String(response.status));
     throw new ApiError(response.status, code, message);
   }
   return data;
