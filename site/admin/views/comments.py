@@ -6,6 +6,8 @@ from typing import Any
 
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from gallery import moderation
@@ -46,14 +48,18 @@ class CommentView(SecureModelView):
     )
     column_formatters = {"image_id": image_link, "body": short_body}
 
-    @action("hide", "Hide")
+    @action("hide", _l("Hide"))
     def action_hide(self, ids: list[str]) -> None:
-        apply_to(Comment, ids, moderation.hide_comment, "Hidden")
+        apply_to(Comment, ids, moderation.hide_comment, _("Hidden"))
 
-    @action("restore", "Restore")
+    @action("restore", _l("Restore"))
     def action_restore(self, ids: list[str]) -> None:
-        apply_to(Comment, ids, moderation.restore_comment, "Restored")
+        apply_to(Comment, ids, moderation.restore_comment, _("Restored"))
 
-    @action("purge", "Purge now", "Purge the selected comments for good? They cannot be restored.")
+    @action(
+        "purge",
+        _l("Purge now"),
+        _l("Purge the selected comments for good? They cannot be restored."),
+    )
     def action_purge(self, ids: list[str]) -> None:
-        apply_to(Comment, ids, moderation.purge_comment, "Purged")
+        apply_to(Comment, ids, moderation.purge_comment, _("Purged"))

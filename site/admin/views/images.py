@@ -151,34 +151,36 @@ class ImageView(SecureModelView):
         db.session.commit()
         return True
 
-    @action("hide", "Hide")
+    @action("hide", _l("Hide"))
     def action_hide(self, ids: list[str]) -> None:
-        apply_to(Image, ids, moderation.hide_image, "Hidden")
+        apply_to(Image, ids, moderation.hide_image, _("Hidden"))
 
-    @action("restore", "Restore")
+    @action("restore", _l("Restore"))
     def action_restore(self, ids: list[str]) -> None:
-        apply_to(Image, ids, moderation.restore_image, "Restored")
+        apply_to(Image, ids, moderation.restore_image, _("Restored"))
 
     @action(
         "purge",
-        "Purge now",
-        "Purge the selected images for good? Their files, comments and likes are deleted "
-        "and cannot be restored.",
+        _l("Purge now"),
+        _l(
+            "Purge the selected images for good? Their files, comments and likes are deleted "
+            "and cannot be restored."
+        ),
     )
     def action_purge(self, ids: list[str]) -> None:
-        apply_to(Image, ids, moderation.purge_image, "Purged")
+        apply_to(Image, ids, moderation.purge_image, _("Purged"))
 
-    @action("pick", "Pick for a date…")
+    @action("pick", _l("Pick for a date…"))
     def action_pick(self, ids: list[str]) -> Any:
         return redirect(url_for("picks.index", add=",".join(ids)))
 
-    @action("approve", "Approve")
+    @action("approve", _l("Approve"))
     def action_approve(self, ids: list[str]) -> None:
-        apply_to(Image, ids, moderation.approve_image, "Approved")
+        apply_to(Image, ids, moderation.approve_image, _("Approved"))
 
-    @action("reject", "Reject")
+    @action("reject", _l("Reject"))
     def action_reject(self, ids: list[str]) -> None:
-        apply_to(Image, ids, moderation.reject_image, "Rejected")
+        apply_to(Image, ids, moderation.reject_image, _("Rejected"))
 
 
 class QueueView(ImageView):

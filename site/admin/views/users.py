@@ -7,6 +7,7 @@ from typing import Any
 from flask import request, url_for
 from flask_admin.actions import action
 from flask_admin.form import Select2Widget
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
@@ -84,27 +85,29 @@ class UserView(SecureModelView):
         db.session.commit()
         return True
 
-    @action("deactivate", "Deactivate", "Deactivate the selected accounts? They are logged out.")
+    @action(
+        "deactivate", _l("Deactivate"), _l("Deactivate the selected accounts? They are logged out.")
+    )
     def action_deactivate(self, ids: list[str]) -> None:
         apply_to(
-            User, ids, lambda u, a, o: moderation.set_user_active(u, False, a, o), "Deactivated"
+            User, ids, lambda u, a, o: moderation.set_user_active(u, False, a, o), _("Deactivated")
         )
 
-    @action("reactivate", "Reactivate")
+    @action("reactivate", _l("Reactivate"))
     def action_reactivate(self, ids: list[str]) -> None:
         apply_to(
-            User, ids, lambda u, a, o: moderation.set_user_active(u, True, a, o), "Reactivated"
+            User, ids, lambda u, a, o: moderation.set_user_active(u, True, a, o), _("Reactivated")
         )
 
     @action(
         "hide_all",
-        "Hide all their content",
-        "Hide every image and comment of the selected accounts?",
+        _l("Hide all their content"),
+        _l("Hide every image and comment of the selected accounts?"),
     )
     def action_hide_all(self, ids: list[str]) -> None:
         apply_to(
             User,
             ids,
             lambda u, a, o: bool(sum(moderation.hide_all_by_user(u, a, o).values())),
-            "Accounts with content hidden",
+            _("Accounts with content hidden"),
         )
