@@ -81,7 +81,8 @@ class Image(db.Model):
     __table_args__ = (
         Index("ix_image_feed", "status", "created_at", "id"),
         Index("ix_image_profile", "user_id", "status", "created_at", "id"),
-        Index("ix_image_user_sha", "user_id", "sha256"),
+        # one copy of the same content per member: a second concurrent upload fails here
+        Index("ix_image_user_sha", "user_id", "sha256", unique=True),
         Index("ix_image_status_hidden", "status", "hidden_at"),
     )
 

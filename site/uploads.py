@@ -4,7 +4,9 @@
 importer, seeding). It flushes but never commits: the caller commits. If the
 caller's transaction ends without a commit, the stored files are removed by
 the session hook below (or at once with `discard()`), so an upload ends as a
-row plus all its files, or as neither.
+row plus all its files, or as neither. One exception to "never commits or rolls
+back": when the unique (user_id, sha256) index catches a copy stored by a
+concurrent request, the session is rolled back and the first copy returned.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gallery import imaging, signals
@@ -140,6 +143,18 @@ def ingest(
     try:
         session.add(image)
         session.flush()
+    except IntegrityError:
+        # The unique (user_id, sha256) index caught a copy the same member stored at
+        # the same moment. Rolling back removes this upload's files (see the session
+        # hooks below); the first copy is the answer, as for any duplicate.
+        session.rollback()
+        existing = find_duplicate(user, rendered.sha256, "user")
+        if existing is None:
+            raise Conflict(
+                _("The same image is being uploaded right now; please try again."),
+                code="upload_in_progress",
+            ) from None
+        return IngestResult(existing, duplicate=True)
     except Exception:
         remove_files(stored)
         untrack(session, stored)

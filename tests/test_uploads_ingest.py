@@ -83,6 +83,29 @@ def test_same_content_by_the_same_user_returns_the_existing_image(app: Flask) ->
     assert len(stored_files(app)) == 6
 
 
+def test_a_concurrent_copy_is_caught_by_the_unique_index(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two uploads of the same content at once: both pass the duplicate check,
+    the second insert hits the unique (user_id, sha256) index and returns the first
+    image, with its own stored files removed and the session still usable."""
+    alice = create_user("alice")
+    data = samples.png()
+    first = uploads.ingest(alice, data)
+    db.session.commit()
+    files_before = stored_files(app)
+    checks = iter([None])  # the second upload's check ran before the first was stored
+    real_find = uploads.find_duplicate
+    monkeypatch.setattr(
+        uploads, "find_duplicate", lambda *args: next(checks, None) or real_find(*args)
+    )
+    again = uploads.ingest(alice, data, caption="at the same moment")
+    assert again.duplicate is True and again.image.id == first.image.id
+    db.session.commit()
+    assert image_count() == 1
+    assert stored_files(app) == files_before
+
+
 def test_content_removed_before_is_refused(app: Flask) -> None:
     alice = create_user("alice")
     data = samples.webp()
