@@ -77,6 +77,16 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
+def kodo() -> Iterator[Any]:
+    """A local Kodo (Qiniu storage) emulator that checks the SDK's signatures."""
+    from tests.qiniu_emulator import KodoEmulator
+
+    emulator = KodoEmulator().start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

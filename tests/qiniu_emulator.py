@@ -312,3 +312,22 @@ def image_view2(data: bytes, query: str) -> bytes:
         out = io.BytesIO()
         image.save(out, fmt)
     return out.getvalue()
+
+
+def use_qiniu(app: Any, kodo: KodoEmulator, **extra: Any) -> Any:
+    """Point the app's storage at the emulator (QiniuStorage with short timeouts)."""
+    app.config.update(
+        {
+            "STORAGE_BACKEND": "qiniu",
+            "QINIU_ACCESS_KEY": ACCESS_KEY,
+            "QINIU_SECRET_KEY": SECRET_KEY,
+            "QINIU_BUCKET": BUCKET,
+            "QINIU_DOMAIN": kodo.url,
+            "QINIU_UP_HOST": kodo.url,
+            "QINIU_RS_HOST": kodo.url,
+            "QINIU_TIMEOUT": (1, 2),
+            **extra,
+        }
+    )
+    app.extensions.pop("gallery_storage", None)  # the next get_storage() builds it anew
+    return app

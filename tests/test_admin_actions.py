@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -120,29 +119,10 @@ def test_purge_now_removes_the_rows_and_every_local_file(app, client, mod) -> No
     assert audits("image.purge")[0].before["storage_key"] == image.storage_key
 
 
-@pytest.fixture
-def kodo() -> Iterator[Any]:
-    from tests.qiniu_emulator import KodoEmulator
-
-    emulator = KodoEmulator().start()
-    yield emulator
-    emulator.stop()
-
-
 def test_purge_now_removes_the_files_from_qiniu(app, client, mod, kodo) -> None:
-    from tests.qiniu_emulator import ACCESS_KEY, BUCKET, SECRET_KEY
+    from tests.qiniu_emulator import use_qiniu
 
-    app.config.update(
-        STORAGE_BACKEND="qiniu",
-        QINIU_ACCESS_KEY=ACCESS_KEY,
-        QINIU_SECRET_KEY=SECRET_KEY,
-        QINIU_BUCKET=BUCKET,
-        QINIU_DOMAIN=kodo.url,
-        QINIU_UP_HOST=kodo.url,
-        QINIU_RS_HOST=kodo.url,
-        QINIU_TIMEOUT=(1, 2),
-    )
-    app.extensions.pop("gallery_storage", None)
+    use_qiniu(app, kodo)
     image = stored_image(app, create_user("alice"))
     assert len(kodo.objects) == 3
     assert action(client, "image", "purge", image.id).status_code == 302

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,16 +22,9 @@ from gallery.storage import QiniuStorage, get_storage, variant_keys
 from tests import sample_images as samples
 from tests.factories import create_user
 from tests.moderation_support import csrf, login_as
-from tests.qiniu_emulator import ACCESS_KEY, BUCKET, SECRET_KEY, KodoEmulator
+from tests.qiniu_emulator import ACCESS_KEY, BUCKET, SECRET_KEY, KodoEmulator, use_qiniu
 
 KEY = "images/ab/abcdef0123456789-original.jpg"
-
-
-@pytest.fixture
-def kodo() -> Iterator[KodoEmulator]:
-    emulator = KodoEmulator().start()
-    yield emulator
-    emulator.stop()
 
 
 def make_storage(kodo: KodoEmulator, **overrides: Any) -> QiniuStorage:
@@ -51,25 +43,9 @@ def make_storage(kodo: KodoEmulator, **overrides: Any) -> QiniuStorage:
     return QiniuStorage(**options)
 
 
-def qiniu_config(kodo: KodoEmulator, **extra: Any) -> dict[str, Any]:
-    return {
-        "STORAGE_BACKEND": "qiniu",
-        "QINIU_ACCESS_KEY": ACCESS_KEY,
-        "QINIU_SECRET_KEY": SECRET_KEY,
-        "QINIU_BUCKET": BUCKET,
-        "QINIU_DOMAIN": kodo.url,
-        "QINIU_UP_HOST": kodo.url,
-        "QINIU_RS_HOST": kodo.url,
-        "QINIU_TIMEOUT": (1, 2),
-        **extra,
-    }
-
-
 @pytest.fixture
 def qiniu_app(app: Flask, kodo: KodoEmulator) -> Flask:
-    app.config.update(qiniu_config(kodo))
-    app.extensions.pop("gallery_storage", None)
-    return app
+    return use_qiniu(app, kodo)
 
 
 def fetch(url: str) -> bytes:
@@ -213,8 +189,7 @@ def test_storage_failure_mid_upload_leaves_nothing(
 def test_black_holed_upload_is_a_503_well_inside_a_worker_timeout(
     app: Flask, client: FlaskClient, kodo: KodoEmulator
 ) -> None:
-    app.config.update(qiniu_config(kodo, QINIU_TIMEOUT=(0.5, 0.5), QINIU_BUDGET_SECONDS=1.5))
-    app.extensions.pop("gallery_storage", None)
+    use_qiniu(app, kodo, QINIU_TIMEOUT=(0.5, 0.5), QINIU_BUDGET_SECONDS=1.5)
     login_as(client, create_user("alice"))
     kodo.black_hole = True
     started = time.monotonic()
@@ -227,8 +202,7 @@ def test_black_holed_upload_is_a_503_well_inside_a_worker_timeout(
 def test_image_processing_upload_serves_resized_views(
     app: Flask, client: FlaskClient, kodo: KodoEmulator
 ) -> None:
-    app.config.update(qiniu_config(kodo, QINIU_IMAGE_PROCESSING=True))
-    app.extensions.pop("gallery_storage", None)
+    use_qiniu(app, kodo, QINIU_IMAGE_PROCESSING=True)
     login_as(client, create_user("alice"))
     card = post(client, samples.jpeg((2000, 1000))).json
     assert len(kodo.objects) == 1 and next(iter(kodo.objects)).endswith("-original.jpg")

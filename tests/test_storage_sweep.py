@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from gallery.models import AuditLog, Image
 from gallery.storage import LocalStorage, get_storage, variant_keys
 from tests import sample_images as samples
 from tests.factories import create_user
-from tests.qiniu_emulator import ACCESS_KEY, BUCKET, SECRET_KEY, KodoEmulator
+from tests.qiniu_emulator import KodoEmulator, use_qiniu
 
 ORPHAN = "images/zz/00000000000000000000000000000000-original.jpg"
 
@@ -80,25 +79,8 @@ def test_purges_images_whose_files_are_gone(app: Flask, runner: Any, kept: Image
     assert sorted(get_storage().keys()) == sorted(variant_keys(kept).values())
 
 
-@pytest.fixture
-def kodo() -> Iterator[KodoEmulator]:
-    emulator = KodoEmulator().start()
-    yield emulator
-    emulator.stop()
-
-
 def test_sweep_on_qiniu(app: Flask, runner: Any, kodo: KodoEmulator) -> None:
-    app.config.update(
-        STORAGE_BACKEND="qiniu",
-        QINIU_ACCESS_KEY=ACCESS_KEY,
-        QINIU_SECRET_KEY=SECRET_KEY,
-        QINIU_BUCKET=BUCKET,
-        QINIU_DOMAIN=kodo.url,
-        QINIU_UP_HOST=kodo.url,
-        QINIU_RS_HOST=kodo.url,
-        QINIU_TIMEOUT=(1, 2),
-    )
-    app.extensions.pop("gallery_storage", None)
+    use_qiniu(app, kodo)
     image = uploads.ingest(create_user("alice"), samples.jpeg()).image
     db.session.commit()
     get_storage().put(ORPHAN, b"x", "image/jpeg")
