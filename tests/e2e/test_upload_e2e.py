@@ -19,12 +19,17 @@ def results(page: Any) -> list[str]:
     return [text.strip() for text in texts]
 
 
-def test_upload_two_files_and_see_both_in_the_feed(
-    page: Any, live_server: LiveServer, login: Any
-) -> None:
+def open_upload_page(page: Any, live_server: LiveServer, login: Any) -> None:
+    """A new confirmed member, logged in, on /upload."""
     user = live_server.create_user()
     login(page, user["username"], user["password"])
     page.goto("/upload")
+
+
+def test_upload_two_files_and_see_both_in_the_feed(
+    page: Any, live_server: LiveServer, login: Any
+) -> None:
+    open_upload_page(page, live_server, login)
     page.set_input_files(
         "[data-file-input]",
         [
@@ -69,9 +74,7 @@ def test_same_file_again_says_already_uploaded(
 def test_dropped_file_over_the_size_limit_is_stopped_in_the_browser(
     page: Any, live_server: LiveServer, login: Any
 ) -> None:
-    user = live_server.create_user()
-    login(page, user["username"], user["password"])
-    page.goto("/upload")
+    open_upload_page(page, live_server, login)
     too_big = b"\xff\xd8\xff\xe0" + b"\0" * (20 * 1024 * 1024 + 10)
     encoded = base64.b64encode(too_big[:64]).decode()
     transfer = page.evaluate_handle(
@@ -120,9 +123,7 @@ def test_plain_form_works_without_javascript(browser: Any, live_server: LiveServ
 def test_pixel_bomb_is_stopped_in_the_browser(
     page: Any, live_server: LiveServer, login: Any
 ) -> None:
-    user = live_server.create_user()
-    login(page, user["username"], user["password"])
-    page.goto("/upload")
+    open_upload_page(page, live_server, login)
     page.set_input_files(
         "[data-file-input]",
         [
