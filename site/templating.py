@@ -29,5 +29,4 @@ def init_app(app: Flask) -> None:
         return {
             "site_name": current_app.config["SITE_NAME"],
             "languages": current_app.config["LANGUAGES"],
-            "url_rules": current_app.view_functions,
         }
