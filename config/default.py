@@ -79,6 +79,8 @@ PICKS_CACHE_SECONDS = 300  # the cached id list of a date's picks
 FEED_PAGE_CACHE_SECONDS = 30  # whole responses cached for visitors (no session cookie)
 # Rate limits must not take the site down with Redis: short timeouts, errors
 # swallowed, and an in-memory fallback while the storage is unreachable.
+RATELIMIT_STORAGE_URI = None  # None: REDIS_URL when set, else memory://
+RATELIMIT_KEY_PREFIX = "gallery-limits"
 RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}
 RATELIMIT_SWALLOW_ERRORS = True
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
@@ -136,7 +138,8 @@ BOOTSTRAP_SERVE_LOCAL = True
 BABEL_DEFAULT_LOCALE = "en"
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 
-# Flask-Caching: the backend is chosen in extensions from REDIS_URL.
+# Flask-Caching, on the same Redis client as everything else (real or stand-in).
+CACHE_TYPE = "RedisCache"
 CACHE_DEFAULT_TIMEOUT = 300
 CACHE_KEY_PREFIX = "gallery:cache:"
 

@@ -9,12 +9,23 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-ROOT = Path(__file__).resolve().parent.parent
+from gallery import admin, cli, db_events, errors, public, templating
+from gallery.accounts import security as accounts
+from gallery.caching import cache as value_cache
+from gallery.caching.kv import redis_store
+from gallery.extensions import babel, bootstrap, cache, csrf, db, limiter, mail, migrate
+from gallery.feeds import latest as feeds
+from gallery.i18n import select_locale
+from gallery.media import ingest
+from gallery.paths import ROOT
+
+__all__ = ["ROOT", "create_app"]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app; each step below is a short function of its own."""
+    """Build the app. Every init_app of the project is called from here, in order."""
     app = Flask(
         __name__,
         instance_path=os.environ.get("GALLERY_INSTANCE_PATH", str(ROOT / "instance")),
@@ -23,12 +34,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     load_config(app, config)
     register_proxy_fix(app)
     register_extensions(app)
-    register_security(app)
-    register_blueprints(app)
-    register_admin(app)
-    register_errorhandlers(app)
-    register_template_helpers(app)
-    register_commands(app)
+    db_events.init_app(app)  # SQLite pragmas on the engine
+    value_cache.init_app(app)  # the Redis circuit breaker
+    feeds.init_app(app)  # cache invalidation on image and picks changes
+    ingest.init_app(app)  # stored files follow the transaction
+    accounts.init_app(app)  # Flask-Security-Too
+    public.init_app(app)  # pages, JSON API, media route
+    admin.init_app(app)  # Flask-Admin
+    errors.init_app(app)  # domain and HTTP errors → page or JSON
+    templating.init_app(app)  # Jinja globals and filters
+    cli.init_app(app)  # flask seed, roles, crawl, import, hot, picks, cache, purge, storage
     return app
 
 
@@ -73,94 +88,24 @@ def _ensure_secrets(app: Flask) -> None:
 
 def register_proxy_fix(app: Flask) -> None:
     """Behind nginx, trust its X-Forwarded-* headers (PROXY_FIX_HOPS proxies deep)."""
-    hops = int(app.config.get("PROXY_FIX_HOPS") or 0)
+    hops = int(app.config["PROXY_FIX_HOPS"])
     if hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
-        )
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind the unbound extension objects of gallery.extensions."""
-    from gallery import extensions as ext
-    from gallery.i18n import select_locale
-
-    ext.db.init_app(app)
-    ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
-    ext.redis_store.init_app(app)
-    ext.mail.init_app(app)
-    ext.csrf.init_app(app)
-    ext.bootstrap.init_app(app)
-    ext.babel.init_app(app, locale_selector=select_locale)
-    _configure_cache(app)
-    _configure_limiter(app)
-    from gallery import db_events
-
-    db_events.init_app(app)
-
-
-def _configure_cache(app: Flask) -> None:
-    """Flask-Caching on the same Redis client (real or stand-in)."""
-    from gallery.extensions import cache, redis_store
-
-    app.config.setdefault("CACHE_TYPE", "RedisCache")
-    if app.config["CACHE_TYPE"] == "RedisCache":
+    """Bind the unbound extension objects of gallery.extensions and the Redis client."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    redis_store.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    if app.config["CACHE_TYPE"] == "RedisCache":  # Flask-Caching on the same client
         with app.app_context():
             app.config["CACHE_REDIS_HOST"] = redis_store.client
     cache.init_app(app)
-
-
-def _configure_limiter(app: Flask) -> None:
-    """Rate limits live in Redis when there is one, in memory otherwise."""
-    from gallery.extensions import limiter
-
-    if app.config.get("REDIS_URL"):
-        app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
-    else:
-        app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "gallery-limits")
+    if not app.config.get("RATELIMIT_STORAGE_URI"):  # Redis when there is one, else memory
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     limiter.init_app(app)
-
-
-def register_security(app: Flask) -> None:
-    """Flask-Security-Too with the SQLAlchemy datastore and our forms."""
-    from gallery.accounts import init_app as init_accounts
-
-    init_accounts(app)
-
-
-def register_blueprints(app: Flask) -> None:
-    """Public pages, the JSON API and the media route."""
-    from gallery import public
-
-    public.init_app(app)
-
-
-def register_admin(app: Flask) -> None:
-    """Flask-Admin, created per app inside the admin package."""
-    from gallery import admin
-
-    admin.init_app(app)
-
-
-def register_errorhandlers(app: Flask) -> None:
-    """One handler maps domain and HTTP errors to an HTML page or a JSON body."""
-    from gallery import errors
-
-    errors.init_app(app)
-
-
-def register_template_helpers(app: Flask) -> None:
-    """Jinja globals and filters used by every template."""
-    from gallery import templating
-
-    templating.init_app(app)
-
-
-def register_commands(app: Flask) -> None:
-    """flask seed, roles, crawl, import, hot, picks, cache, purge, storage."""
-    from gallery import cli
-
-    cli.init_app(app)

@@ -8,8 +8,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from gallery import ROOT
 from gallery.extensions import db
+from gallery.paths import ROOT
 
 seed_cli = AppGroup("seed", help="Fill the site with demo data.")
 roles_cli = AppGroup("roles", help="Roles and their permissions.")
@@ -29,7 +29,7 @@ def roles_sync() -> None:
 @click.option("--quiet", is_flag=True, help="Do not print the demo logins.")
 def seed_demo(quiet: bool) -> None:
     """Demo users for every role, the CC0 photos in seeds/, and a few comments (idempotent)."""
-    from gallery.seeding import seed_demo_data
+    from gallery.jobs.seeding import seed_demo_data
 
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("flask seed demo is refused under the production config.")
@@ -48,10 +48,10 @@ def seed_demo(quiet: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    from gallery.cli_feeds import GROUPS as feeds_groups
-    from gallery.cli_moderation import purge_command
-    from gallery.cli_ops import crawl_command, import_command
-    from gallery.cli_storage import storage_cli
+    from gallery.feeds.cli import GROUPS as feeds_groups
+    from gallery.jobs.cli import crawl_command, import_command
+    from gallery.media.cli import storage_cli
+    from gallery.moderation.cli import purge_command
 
     for group in (
         seed_cli,

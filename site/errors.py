@@ -135,7 +135,7 @@ def handle_http_error(error: HTTPException) -> Any:
             "Too many requests (limit: %(limit)s); please try again later.", limit=error.description
         )
     elif status == 413:
-        from gallery.imaging import human_size
+        from gallery.media.imaging import human_size
 
         limit = human_size(current_app.config["MAX_CONTENT_LENGTH"])
         message = _l("The upload is larger than the limit of %(limit)s.", limit=limit)

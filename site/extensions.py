@@ -12,8 +12,6 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
-from gallery.kv import RedisStore
-
 
 class Base(DeclarativeBase):
     """Declarative base for every table."""
@@ -28,4 +26,3 @@ cache = Cache()
 limiter = Limiter(key_func=get_remote_address)
 babel = Babel()
 bootstrap = Bootstrap5()
-redis_store = RedisStore()

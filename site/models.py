@@ -10,6 +10,7 @@ from flask_security.models import fsqla_v3 as fsqla
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     Date,
     DateTime,
     Float,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
@@ -57,6 +59,11 @@ class User(db.Model, fsqla.FsUserMixin):
 
     __tablename__ = "user"
 
+    # Stamped by the app's clock (UTC), not the database server's local NOW().
+    create_datetime = Column(DateTime, nullable=False, server_default=func.now(), default=utcnow)
+    update_datetime = Column(
+        DateTime, nullable=False, server_default=func.now(), default=utcnow, onupdate=utcnow
+    )
     created_at = synonym("create_datetime")
     images: Mapped[list[Image]] = relationship(
         back_populates="author", lazy="dynamic", foreign_keys="Image.user_id"

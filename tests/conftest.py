@@ -3,17 +3,20 @@ MariaDB + real Redis when GALLERY_TEST_DATABASE_URL / GALLERY_TEST_REDIS_URL are
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from gallery import create_app
-from gallery.extensions import db, redis_store
+from gallery.caching.kv import redis_store
+from gallery.extensions import db
 
 DATABASE_URL = os.environ.get("GALLERY_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("GALLERY_TEST_REDIS_URL")
@@ -34,9 +37,15 @@ def base_config(tmp_path: Any) -> dict[str, Any]:
     return config
 
 
-@pytest.fixture(scope="session")
-def _session_tmp(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return tmp_path_factory.mktemp("session")
+#: every test runs on this clock (ticking from here), never on the real date
+FROZEN_NOW = dt.datetime(2030, 1, 15, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock() -> Iterator[Any]:
+    """Start each test's clock at FROZEN_NOW, so that no test depends on today's date."""
+    with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -162,7 +162,7 @@ def world(app: Any) -> dict[str, Any]:
     )
     db.session.add(entry)
     db.session.commit()
-    from gallery.reports import create_report
+    from gallery.moderation.reports import create_report
 
     create_report(victim, "image", image.id, "spam", "")
     db.session.commit()

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from gallery.extensions import db
+from gallery.feeds.views import record_daily_views
 from gallery.models import (
     HIDDEN,
     PENDING,
@@ -21,7 +22,6 @@ from gallery.models import (
     Report,
     utcnow,
 )
-from gallery.views_count import record_daily_views
 from tests.factories import create_comment, create_image, create_user
 from tests.moderation_support import csrf, login_as
 
@@ -44,7 +44,7 @@ def action(client: Any, view: str, name: str, *ids: int, token: str | None = Non
 
 def stored_image(app: Any, author: Any, caption: str = "stored") -> Image:
     """An image with real files in the configured storage, through the uploads service."""
-    from gallery.uploads import ingest
+    from gallery.media.ingest import ingest
     from tests.sample_images import jpeg
 
     result = ingest(author, jpeg(), caption=caption)
@@ -66,7 +66,7 @@ def audits(action_name: str) -> list[AuditLog]:
 
 
 def test_hide_is_immediate_everywhere_and_restore_brings_it_back(app, client, mod) -> None:
-    from gallery import hot, picks
+    from gallery.feeds import hot, picks
 
     author = create_user("alice")
     image = create_image(author, caption="the lake", views=50, like_count=5)
@@ -105,7 +105,7 @@ def test_hide_is_immediate_everywhere_and_restore_brings_it_back(app, client, mo
 
 
 def test_purge_now_removes_the_rows_and_every_local_file(app, client, mod) -> None:
-    from gallery.storage import get_storage
+    from gallery.media.storage import get_storage
 
     image = stored_image(app, create_user("alice"))
     storage = get_storage()
@@ -132,7 +132,7 @@ def test_purge_now_removes_the_files_from_qiniu(app, client, mod, kodo) -> None:
 
 def test_report_resolve_by_hiding_then_reopen_through_the_inbox(app, client, mod) -> None:
     image = create_image(create_user("alice"), caption="reported")
-    from gallery.reports import create_report
+    from gallery.moderation.reports import create_report
 
     for name in ("r1", "r2"):
         create_report(create_user(name), "image", image.id, "spam", f"{XSS} from {name}")
@@ -200,7 +200,7 @@ def test_user_text_is_escaped_in_the_admin_lists(app, client) -> None:
             details=XSS,
         )
     )
-    from gallery import moderation
+    from gallery.moderation import actions as moderation
 
     moderation.hide_comment(comment, admin, "admin", reason=XSS)
     db.session.commit()
@@ -348,7 +348,7 @@ def test_dashboard_shows_the_figures(app, client, mod) -> None:
     create_image(author, byte_size=2048)
     create_image(author, byte_size=1024, status=PENDING)
     reported = create_image(author)
-    from gallery.reports import create_report
+    from gallery.moderation.reports import create_report
 
     create_report(create_user("r"), "image", reported.id, "spam", "")
     db.session.commit()
@@ -419,7 +419,7 @@ def test_image_and_comment_filters_search_and_sort(app, client, mod) -> None:
     hidden = create_image(alice, caption="hidden one", status=HIDDEN, views=50)
     crawled = create_image(bob, caption="crawled", source="crawl", status=PENDING)
     reported = create_image(bob, caption="reported", views=500)
-    from gallery.reports import create_report
+    from gallery.moderation.reports import create_report
 
     create_report(alice, "image", reported.id, "spam", "")
     kind = create_comment(lake, bob, "kind words")
@@ -474,7 +474,7 @@ def test_admin_pages_render_with_strict_undefined(app, client) -> None:
     admin = create_user("boss", roles=("admin",))
     image = create_image(admin)
     comment = create_comment(image, admin)
-    from gallery.reports import create_report
+    from gallery.moderation.reports import create_report
 
     create_report(create_user("reporter"), "comment", comment.id, "spam", "details")
     db.session.commit()

@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from gallery import cache, moderation
+from gallery.caching import cache
+from gallery.caching.pagecache import HEADER
 from gallery.extensions import db
-from gallery.pagecache import HEADER
+from gallery.moderation import actions as moderation
 from gallery.signals import image_changed
 from tests.factories import create_image, create_user
 from tests.feeds_support import Member, ids
@@ -42,7 +43,7 @@ def test_errors_and_members_are_never_cached(client, images):
 
 @pytest.mark.parametrize("path", [*API_PATHS, "/api/picks"])
 def test_hiding_an_image_drops_it_from_every_cached_list_at_once(client, images, path):
-    from gallery import hot, picks
+    from gallery.feeds import hot, picks
 
     mod = create_user("mod", roles=("member", "moderator"))
     hot.rebuild_hot()

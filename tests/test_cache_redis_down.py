@@ -81,7 +81,7 @@ def make_app(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         sync_roles()
         db.session.commit()
         if redis_url == REDIS_URL:
-            from gallery.extensions import redis_store
+            from gallery.caching.kv import redis_store
 
             redis_store.client.flushdb()  # our own test database (fakeredis when unset)
         made.append(context)
@@ -131,7 +131,7 @@ def timed(client: Any, path: str, distinct: bool = False) -> list[float]:
 
 
 def test_redis_refused_leaves_the_api_working(make_app, caplog):
-    caplog.set_level(logging.WARNING, logger="gallery.cache")
+    caplog.set_level(logging.WARNING, logger="gallery.caching.cache")
     app = make_app(f"redis://127.0.0.1:{closed_port()}/0")
     exercise(app)
     outage_lines = [r for r in caplog.records if "Redis unavailable" in r.getMessage()]
@@ -139,7 +139,7 @@ def test_redis_refused_leaves_the_api_working(make_app, caplog):
 
 
 def test_redis_hung_is_skipped_after_one_timeout(make_app, caplog):
-    caplog.set_level(logging.WARNING, logger="gallery.cache")
+    caplog.set_level(logging.WARNING, logger="gallery.caching.cache")
     hung = HungRedis()
     try:
         app = make_app(f"redis://127.0.0.1:{hung.port}/0", REDIS_SOCKET_TIMEOUT=0.2)
@@ -156,7 +156,7 @@ def test_redis_hung_is_skipped_after_one_timeout(make_app, caplog):
 
 
 def test_breaker_tries_again_after_its_pause(make_app):
-    from gallery import cache
+    from gallery.caching import cache
 
     hung = HungRedis()
     try:

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, text
 
-from gallery import feeds
-from gallery.cards import cards
 from gallery.errors import BadRequest
 from gallery.extensions import db
+from gallery.feeds import latest as feeds
+from gallery.feeds.cards import cards
 from gallery.models import VISIBLE, Image, utcnow
 from tests.factories import create_comment, create_image, create_user
 from tests.feeds_support import count_statements, ids, make_images
@@ -123,7 +123,7 @@ def test_keyset_query_seeks_on_the_index(app, index, profile):
 
 
 def test_hot_statement_count_is_constant_whatever_the_limit(app, client, capsys):
-    from gallery import hot
+    from gallery.feeds import hot
 
     _seed_busy_feed(60)
     hot.rebuild_hot()

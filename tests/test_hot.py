@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 import time_machine
 
-from gallery import hot
-from gallery.extensions import db, redis_store
+from gallery.caching.kv import redis_store
+from gallery.extensions import db
+from gallery.feeds import hot
 from gallery.models import Image
 from tests.factories import create_image, create_user
 from tests.feeds_support import Member, ids
@@ -57,7 +58,7 @@ def test_like_and_comment_move_an_image_up_at_once(client):
 
 
 def test_hidden_image_leaves_the_ranking(client):
-    from gallery import moderation
+    from gallery.moderation import actions as moderation
 
     alice = create_user("alice")
     mod = create_user("mod", roles=("member", "moderator"))

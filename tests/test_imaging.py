@@ -9,8 +9,8 @@ import time
 import pytest
 from PIL import Image
 
-from gallery import imaging
 from gallery.errors import TooLarge, UploadRejected
+from gallery.media import imaging
 from tests import sample_images as samples
 
 

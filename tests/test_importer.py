@@ -14,7 +14,7 @@ from PIL import Image as PILImage
 from sqlalchemy import func, select
 
 from gallery.extensions import db
-from gallery.importer import import_tree
+from gallery.media.importer import import_tree
 from gallery.models import PENDING, VISIBLE, Image, OperationRun, User
 
 
@@ -146,7 +146,7 @@ class FakeTerminal(io.StringIO):
 
 
 def test_progress_line_redraws_in_place_on_a_terminal() -> None:
-    from gallery.runs import Tally
+    from gallery.jobs.runs import Tally
 
     screen = FakeTerminal()
     tally = Tally(labels=("found", "stored", "duplicates", "rejected"), stream=screen)

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from gallery import moderation
 from gallery.errors import BadRequest
 from gallery.extensions import db
 from gallery.models import (
@@ -24,6 +23,7 @@ from gallery.models import (
     Report,
     utcnow,
 )
+from gallery.moderation import actions as moderation
 from gallery.signals import image_changed
 from tests.factories import create_comment, create_image, create_user
 
@@ -154,7 +154,7 @@ def test_purge_comment_removes_it_and_its_reports(people) -> None:
 
 
 def test_purge_image_removes_rows_and_calls_the_storage(people, changes) -> None:
-    pytest.importorskip("gallery.uploads")
+    pytest.importorskip("gallery.media.ingest")
     image = create_image(people["author"], status=HIDDEN, hidden_at=utcnow())
     comment = create_comment(image, people["bob"])
     db.session.add_all(
@@ -202,7 +202,7 @@ def test_hide_all_by_user(people) -> None:
 
 
 def test_purge_expired_only_takes_what_was_hidden_long_enough(app, people) -> None:
-    pytest.importorskip("gallery.uploads")
+    pytest.importorskip("gallery.media.ingest")
     now = utcnow()
     days = app.config["PURGE_RETENTION_DAYS"]
     old_hidden = create_image(

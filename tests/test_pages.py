@@ -173,7 +173,7 @@ def test_home_statement_count_does_not_grow_with_images(
     """The same number of statements for 3 and for 20 images with comments, with
     cold and with warm caches (the page cache is bypassed: members always get a
     fresh page, visitors here a query string of their own)."""
-    from gallery import cache
+    from gallery.caching import cache
 
     if member:
         auth.login("alice", "password-alice")
@@ -199,7 +199,7 @@ def test_home_statement_count_does_not_grow_with_images(
 
 
 def test_visitor_home_page_is_served_from_the_page_cache(client: Any, alice: Any) -> None:
-    from gallery.picks import ensure_automatic_picks
+    from gallery.feeds.picks import ensure_automatic_picks
 
     make_images(alice, 3)
     ensure_automatic_picks(dt.datetime.now(dt.UTC).date())

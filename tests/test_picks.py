@@ -7,14 +7,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from gallery import hot, picks
 from gallery.errors import BadRequest, Conflict
 from gallery.extensions import db
+from gallery.feeds import hot, picks
 from gallery.models import HIDDEN, AuditLog, Pick, utcnow
+from tests.conftest import FROZEN_NOW
 from tests.factories import create_image, create_user
 from tests.feeds_support import ids
 
-DAY = dt.date(2026, 12, 1)
+DAY = FROZEN_NOW.date() + dt.timedelta(days=3)  # a scheduled day that is not today
 
 
 @pytest.fixture
@@ -99,7 +100,7 @@ def test_hidden_pick_is_left_out(client, setup):
     picks.schedule_pick(DAY, images[1], mod)
     db.session.commit()
     assert ids(client.get(f"/api/picks?date={DAY}")) == [images[0].id, images[1].id]
-    from gallery import moderation
+    from gallery.moderation import actions as moderation
 
     moderation.hide_image(images[0], mod, "admin")
     db.session.commit()

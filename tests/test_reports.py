@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from gallery import reports
 from gallery.extensions import db
 from gallery.models import (
     HIDDEN,
@@ -18,6 +17,7 @@ from gallery.models import (
     AuditLog,
     Report,
 )
+from gallery.moderation import reports
 from tests.factories import create_comment, create_image, create_user
 from tests.moderation_support import csrf, login_as, post_json
 

@@ -14,11 +14,11 @@ from flask.testing import FlaskClient
 from PIL import Image as PILImage
 from sqlalchemy import func, select
 
-from gallery import uploads
 from gallery.errors import StorageUnavailable
 from gallery.extensions import db
+from gallery.media import ingest as uploads
+from gallery.media.storage import QiniuStorage, get_storage, variant_keys
 from gallery.models import Image
-from gallery.storage import QiniuStorage, get_storage, variant_keys
 from tests import sample_images as samples
 from tests.factories import create_user
 from tests.moderation_support import csrf, login_as

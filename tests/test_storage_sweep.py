@@ -11,10 +11,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from gallery import uploads
 from gallery.extensions import db
+from gallery.media import ingest as uploads
+from gallery.media.storage import LocalStorage, get_storage, variant_keys
 from gallery.models import AuditLog, Image
-from gallery.storage import LocalStorage, get_storage, variant_keys
 from tests import sample_images as samples
 from tests.factories import create_user
 from tests.qiniu_emulator import KodoEmulator, use_qiniu

@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from gallery import uploads
 from gallery.extensions import db
+from gallery.media import ingest as uploads
 from gallery.models import HIDDEN, VISIBLE, AuditLog, Image
 from tests import sample_images as samples
 from tests.factories import create_user

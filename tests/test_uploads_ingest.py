@@ -9,11 +9,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
 
-from gallery import signals, uploads
+from gallery import signals
 from gallery.errors import Conflict, StorageUnavailable, UploadRejected
 from gallery.extensions import db
+from gallery.media import ingest as uploads
+from gallery.media.storage import LocalStorage, get_storage, variant_keys
 from gallery.models import HIDDEN, PENDING, Image
-from gallery.storage import LocalStorage, get_storage, variant_keys
 from tests import sample_images as samples
 from tests.factories import create_user
 

@@ -7,8 +7,10 @@ import time
 import pytest
 from sqlalchemy import select
 
-from gallery import feeds, hot
-from gallery.extensions import db, redis_store
+from gallery.caching.kv import redis_store
+from gallery.extensions import db
+from gallery.feeds import hot
+from gallery.feeds import latest as feeds
 from gallery.models import DailyViews, Image
 from tests.factories import create_image, create_user
 
@@ -112,7 +114,7 @@ def test_every_n_views_flush_on_their_own(app, image):
 
 
 def test_a_failed_database_write_keeps_the_views(app, image, monkeypatch):
-    from gallery import views_count
+    from gallery.feeds import views as views_count
 
     view(app, image)
 

@@ -65,7 +65,7 @@ def apply_to(model: Any, ids: Sequence[Any], service: Callable[..., Any], done: 
 
 def thumb_url(image: Any) -> str:
     """The thumb variant's URL, or "" when storage cannot say (a list must still render)."""
-    from gallery.storage import variant_urls
+    from gallery.media.storage import variant_urls
 
     try:
         return variant_urls(image)["thumb"]

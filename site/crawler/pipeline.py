@@ -6,7 +6,7 @@ from typing import Any
 
 
 class StorePipeline:
-    """Hand the image bytes to the spider's `store` (which calls gallery.uploads.ingest)."""
+    """Hand the image bytes to the spider's `store` (which calls gallery.media.ingest.ingest)."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler

@@ -20,13 +20,13 @@ from gallery.crawler.middleware import POLICY_SETTING
 from gallery.crawler.safety import AddressPolicy
 from gallery.crawler.spider import CRAWL_LABELS, CrawlOptions, GallerySpider
 from gallery.extensions import db
-from gallery.importer import ensure_account
+from gallery.jobs.runs import Tally, ingest_counted, progress_stream, recorded_run, summary
+from gallery.media.importer import ensure_account
 from gallery.models import PENDING, SOURCE_CRAWL, VISIBLE, Image, User
-from gallery.runs import Tally, ingest_counted, progress_stream, recorded_run, summary
 
 
 def url_hash(url: str) -> str:
-    """Image.source_url_hash of an image URL (the hash gallery.uploads.ingest stores)."""
+    """Image.source_url_hash of an image URL (the hash gallery.media.ingest.ingest stores)."""
     return hashlib.sha256(url.encode()).hexdigest()
 
 

@@ -27,7 +27,7 @@ from twisted.python.failure import Failure
 
 from gallery.crawler.extract import FoundImage, extract_page
 from gallery.crawler.safety import AddressPolicy, UnsafeURL
-from gallery.runs import Tally
+from gallery.jobs.runs import Tally
 
 CRAWL_LABELS = ("pages", "found", "stored", "duplicates", "rejected", "skipped")
 

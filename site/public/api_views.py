@@ -10,21 +10,17 @@ from flask_babel import gettext as _
 from flask_security import current_user
 from sqlalchemy import select
 
-from gallery import feeds, interactions
-from gallery.cards import cards, comment_json
+from gallery.caching.pagecache import visitor_cached
 from gallery.errors import BadRequest, NotFound
 from gallery.extensions import db, limiter
+from gallery.feeds import latest as feeds
+from gallery.feeds.cards import cards, comment_json
 from gallery.limits import config_limit, per_member
 from gallery.models import User
-from gallery.pagecache import visitor_cached
 from gallery.public import api
 from gallery.roles import can
 from gallery.roles.access import check
-
-
-@api.record_once
-def _setup(state: Any) -> None:
-    feeds.init_app(state.app)
+from gallery.social import interactions
 
 
 def page_json(page: feeds.Page) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Views parse the request, call the feeds/cards/moderation services and render.
 The visitor versions of / and /hot carry nothing per user, so the page cache
-(gallery.pagecache) may keep them whole.
+(gallery.caching.pagecache) may keep them whole.
 """
 
 from __future__ import annotations
@@ -23,14 +23,17 @@ from flask_babel import gettext as _
 from flask_security import current_user
 from sqlalchemy import update
 
-from gallery import cards, feeds, interactions, moderation
+from gallery.caching.pagecache import visitor_cached
 from gallery.errors import NotFound
 from gallery.extensions import db, security
-from gallery.hot import pending_views
+from gallery.feeds import cards
+from gallery.feeds import latest as feeds
+from gallery.feeds.hot import pending_views
 from gallery.models import REPORT_REASONS, Image, User
-from gallery.pagecache import visitor_cached
+from gallery.moderation import actions as moderation
 from gallery.public import bp
 from gallery.roles import can, permission_required
+from gallery.social import interactions
 from gallery.urls import safe_next
 
 FEED_PAGE_SIZE = 20

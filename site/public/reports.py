@@ -8,10 +8,10 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_security import current_user
 
-from gallery import reports
 from gallery.errors import BadRequest
 from gallery.extensions import db, limiter
 from gallery.limits import config_limit, per_member
+from gallery.moderation import reports
 from gallery.public import api
 from gallery.roles import permission_required
 

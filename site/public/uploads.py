@@ -10,13 +10,14 @@ from flask_babel import gettext as _
 from flask_security import current_user
 from werkzeug.datastructures import FileStorage
 
-from gallery import moderation, uploads
-from gallery.cards import card
 from gallery.errors import BadRequest, Forbidden, GalleryError, NotFound, NotLoggedIn
 from gallery.extensions import db, limiter
-from gallery.imaging import ACCEPTED, EXTENSIONS, human_size
+from gallery.feeds.cards import card
 from gallery.limits import config_limit, per_member
+from gallery.media import ingest as uploads
+from gallery.media.imaging import ACCEPTED, EXTENSIONS, human_size
 from gallery.models import PENDING, VISIBLE, Image
+from gallery.moderation import actions as moderation
 from gallery.public import api, bp
 from gallery.roles import can, permission_required
 

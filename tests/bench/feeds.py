@@ -71,8 +71,10 @@ def seed(env: dict[str, str]) -> None:
     """60 images by 8 members, 4 comments each, ranked; run in a child process."""
     code = """
 import datetime as dt
-from gallery import create_app, hot
-from gallery.extensions import db, redis_store
+from gallery import create_app
+from gallery.feeds import hot
+from gallery.extensions import db
+from gallery.caching.kv import redis_store
 from gallery.models import utcnow
 from gallery.roles import sync_roles
 from tests.factories import create_comment, create_image, create_user
@@ -87,7 +89,7 @@ with app.app_context():
         for k in range(4):
             create_comment(image, users[(n + k) % 8], f"comment {k} on {n}")
     hot.rebuild_hot(); db.session.commit()
-    from gallery.picks import ensure_automatic_picks, today
+    from gallery.feeds.picks import ensure_automatic_picks, today
     ensure_automatic_picks(today()); db.session.commit()
 """
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)

@@ -58,7 +58,7 @@ def naive_variants(data: bytes) -> dict[str, bytes]:
 
 
 def approach(name: str) -> Callable[[bytes], object]:
-    from gallery import imaging
+    from gallery.media import imaging
 
     if name == "draft":
         return lambda data: imaging.render_variants(data, "jpeg", imaging.Limits())

@@ -103,7 +103,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from werkzeug.serving import make_server
 
     from gallery import create_app
-    from gallery.extensions import db, redis_store
+    from gallery.caching.kv import redis_store
+    from gallery.extensions import db
     from gallery.roles import sync_roles
 
     tmp_path = tmp_path_factory.mktemp("live")

@@ -12,7 +12,7 @@ from tests.e2e.conftest import unique
 def seed_images(live_server: Any, count: int, prefix: str) -> list[int]:
     """`count` image rows (no files: thumbnails 404, the reserved boxes stay) by a new
     member, the newest so far; the caches are dropped so the feed shows them."""
-    from gallery import cache
+    from gallery.caching import cache
     from gallery.models import User
     from tests.factories import create_image
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 def reported_image(live_server: Any) -> int:
     """A visible image by a member, reported by another member."""
     from gallery.models import User
-    from gallery.reports import create_report
+    from gallery.moderation.reports import create_report
     from tests.factories import create_image
 
     author = live_server.create_user(unique("artist"))

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from gallery import moderation
 from gallery.admin.base import SecureModelView, StatusRowAction, apply_to
 from gallery.models import HIDDEN, VISIBLE, Comment
+from gallery.moderation import actions as moderation
 
 
 def image_link(view: Any, context: Any, comment: Comment, name: str) -> Markup:

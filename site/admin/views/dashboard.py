@@ -6,15 +6,15 @@ from typing import Any
 
 from flask_admin import AdminIndexView, expose
 
-from gallery import reports
 from gallery.admin import stats
 from gallery.models import utcnow
+from gallery.moderation import reports
 from gallery.roles import AdminAccessMixin
 
 
 def _hot_top() -> list[Any]:
     try:
-        from gallery import feeds
+        from gallery.feeds import latest as feeds
     except ImportError:
         return []
     return list(feeds.hot_images(10))
@@ -22,7 +22,7 @@ def _hot_top() -> list[Any]:
 
 def _todays_picks() -> list[Any]:
     try:
-        from gallery import feeds
+        from gallery.feeds import latest as feeds
     except ImportError:
         return []
     return list(feeds.picks_for(utcnow().date()))

@@ -14,7 +14,6 @@ from sqlalchemy import exists, select
 from wtforms import StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from gallery import moderation
 from gallery.admin.base import (
     ORIGIN,
     SecureModelView,
@@ -25,6 +24,7 @@ from gallery.admin.base import (
 )
 from gallery.extensions import db
 from gallery.models import IMAGE_STATUSES, PENDING, Image, Report
+from gallery.moderation import actions as moderation
 
 SOURCES = (("upload", "upload"), ("crawl", "crawl"), ("seed", "seed"), ("import", "import"))
 

@@ -1,6 +1,6 @@
 """Picks: dates with their scheduled and automatic picks; add, reorder and remove.
 
-The rules (positions, caches, automatic picks) live in gallery.picks; this view
+The rules (positions, caches, automatic picks) live in gallery.feeds.picks; this view
 only parses the forms and calls it.
 """
 
@@ -82,7 +82,7 @@ class PicksView(StaffView):
 
     @expose("/add", methods=("POST",))
     def add(self) -> Any:
-        from gallery import picks
+        from gallery.feeds import picks
 
         date = parse_date(request.form.get("date"))
         ids = (
@@ -107,7 +107,7 @@ class PicksView(StaffView):
 
     @expose("/move", methods=("POST",))
     def move(self) -> Any:
-        from gallery import picks
+        from gallery.feeds import picks
 
         pick = _pick(request.form.get("pick_id"))
         try:
@@ -121,7 +121,7 @@ class PicksView(StaffView):
 
     @expose("/remove", methods=("POST",))
     def remove(self) -> Any:
-        from gallery import picks
+        from gallery.feeds import picks
 
         pick = _pick(request.form.get("pick_id"))
         date = pick.date

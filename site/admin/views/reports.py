@@ -9,11 +9,11 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from gallery import reports
 from gallery.admin.base import ORIGIN, StaffView, actor, back, require, thumb_url
 from gallery.errors import BadRequest
 from gallery.extensions import db
 from gallery.models import REPORT_DISMISSED, REPORT_OPEN, REPORT_RESOLVED
+from gallery.moderation import reports
 
 TABS = (
     (REPORT_OPEN, _l("Open")),

@@ -13,10 +13,10 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import SelectMultipleField
 
-from gallery import moderation
 from gallery.admin.base import ORIGIN, SecureModelView, actor, apply_to, require
 from gallery.extensions import db
 from gallery.models import Role, User
+from gallery.moderation import actions as moderation
 
 
 def all_roles() -> list[Role]:

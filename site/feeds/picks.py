@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from gallery import cache
+from gallery.caching import cache
 from gallery.errors import BadRequest, Conflict
 from gallery.extensions import db
 from gallery.models import VISIBLE, Image, Pick, User, utcnow
@@ -53,7 +53,7 @@ def _changed(date: dt.date) -> None:
 def _audit(
     actor: User | None, origin: str, action: str, pick: Pick, before: Any, after: Any
 ) -> None:
-    from gallery.moderation import audit
+    from gallery.moderation.actions import audit
 
     audit(actor, origin, action, "pick", pick.id, before, after)
 
@@ -123,7 +123,7 @@ def move_pick(pick: Pick, position: int, actor: User | None, origin: str = "admi
 
 def automatic_candidates(count: int, now: dt.datetime | None = None) -> list[Image]:
     """The top hot images of the last 24 hours, topped up with the hottest older ones."""
-    from gallery.feeds import hot_ids, images_by_ids
+    from gallery.feeds.latest import hot_ids, images_by_ids
 
     now = now or utcnow()
     ranked = images_by_ids(hot_ids())
@@ -180,7 +180,7 @@ def pick_ids(date: dt.date) -> list[int]:
 
 def picks_for(date: dt.date) -> list[Image]:
     """The visible picked images of a date (an id list cached, hydrated per call)."""
-    from gallery.feeds import images_by_ids
+    from gallery.feeds.latest import images_by_ids
 
     ttl = int(current_app.config.get("PICKS_CACHE_SECONDS", 300))
     return images_by_ids(

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from flask import Response, current_app, make_response, request, session
 
-from gallery import cache
+from gallery.caching import cache
 
 F = TypeVar("F", bound=Callable[..., Any])
 HEADER = "X-Gallery-Cache"
@@ -83,7 +83,7 @@ WARM_PATHS = ("/api/hot", "/api/picks", "/api/images", "/", "/hot", "/picks")
 def warm_caches(paths: tuple[str, ...] = WARM_PATHS) -> list[str]:
     """Request the busiest visitor URLs once so their caches are filled (flask cache warm)."""
     from gallery.extensions import db
-    from gallery.picks import ensure_automatic_picks, today
+    from gallery.feeds.picks import ensure_automatic_picks, today
 
     ensure_automatic_picks(today())  # choosing them drops the caches: do it first
     db.session.commit()

@@ -21,8 +21,8 @@ storage_cli = AppGroup("storage", help="Stored image files.")
 )
 def storage_sweep(dry_run: bool, grace: int) -> None:
     """Files no image points at are deleted; images whose files are gone are purged."""
-    from gallery.storage import get_storage
-    from gallery.uploads import find_orphans, sweep
+    from gallery.media.ingest import find_orphans, sweep
+    from gallery.media.storage import get_storage
 
     storage = get_storage()
     click.echo(f"sweeping {type(storage).__name__}…")

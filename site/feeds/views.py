@@ -14,9 +14,10 @@ from flask import Request, current_app
 from flask_security import current_user
 from sqlalchemy import bindparam, select, update
 
-from gallery import cache
-from gallery.extensions import db, redis_store
-from gallery.hot import PENDING_VIEWS_KEY, HotEntry, born_of, bump_hot, points_of
+from gallery.caching import cache
+from gallery.caching.kv import redis_store
+from gallery.extensions import db
+from gallery.feeds.hot import PENDING_VIEWS_KEY, HotEntry, born_of, bump_hot, points_of
 from gallery.models import DailyViews, Image, utcnow
 
 SEEN_PREFIX = "gallery:views:seen:"

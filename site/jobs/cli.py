@@ -68,7 +68,7 @@ def crawl_command(url: str, allow_nets: tuple[str, ...], **given: object) -> Non
 @with_appcontext
 def import_command(directory: Path, user_password: str | None, pending: bool) -> None:
     """Import DIRECTORY/<username>/<image> with optional <image stem>.json sidecars."""
-    from gallery.importer import import_tree
+    from gallery.media.importer import import_tree
 
     try:
         import_tree(

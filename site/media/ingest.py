@@ -19,17 +19,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gallery import imaging, signals
+from gallery import signals
 from gallery.errors import BadRequest, Conflict, StorageUnavailable
 from gallery.extensions import db
+from gallery.media import imaging
+from gallery.media.storage import get_storage, variant_key, variant_keys
 from gallery.models import HIDDEN, REJECTED, SOURCE_UPLOAD, VISIBLE, Image, User
-from gallery.storage import get_storage, variant_key, variant_keys
 
 log = logging.getLogger(__name__)
 
@@ -232,12 +233,17 @@ def untrack(session: Session, keys: list[str]) -> None:
     session.info[PENDING_FILES] = [item for item in pending if item[1] not in keys]
 
 
-@event.listens_for(Session, "after_commit")
+def init_app(app: Flask) -> None:
+    """Tie stored files to the transaction: a rollback deletes them (once per process)."""
+    if not event.contains(Session, "after_commit", _files_committed):
+        event.listen(Session, "after_commit", _files_committed)
+        event.listen(Session, "after_transaction_end", _transaction_ended)
+
+
 def _files_committed(session: Session) -> None:
     session.info.pop(PENDING_FILES, None)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _transaction_ended(session: Session, transaction: Any) -> None:
     """Rolled back or closed without commit: the rows are gone, so the files go too."""
     if transaction.parent is not None or not session.info.get(PENDING_FILES):
@@ -303,7 +309,7 @@ def find_orphans(grace_seconds: float = 3600, now: float | None = None) -> Sweep
 
 def sweep(report: SweepReport, actor: User | None = None) -> SweepReport:
     """Remove the orphan files, and purge the rows whose files are gone (caller commits)."""
-    from gallery import moderation
+    from gallery.moderation import actions as moderation
 
     report.failed = remove_files(report.orphan_files)
     for image_id in report.broken_images:

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from gallery import moderation
 from gallery.errors import BadRequest, Conflict, NotFound
 from gallery.extensions import db
 from gallery.models import (
@@ -28,6 +27,7 @@ from gallery.models import (
     User,
     utcnow,
 )
+from gallery.moderation import actions as moderation
 
 TARGET_TYPES = ("image", "comment")
 DETAILS_MAX = 1000

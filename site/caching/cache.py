@@ -12,10 +12,11 @@ from flask import Flask, current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from gallery.extensions import cache, redis_store
+from gallery.caching.kv import redis_store
+from gallery.extensions import cache
 
 T = TypeVar("T")
-log = logging.getLogger("gallery.cache")
+log = logging.getLogger("gallery.caching.cache")
 
 GENERATION = "generation"  # under CACHE_KEY_PREFIX
 LOCK_PREFIX = "gallery:lock:"
@@ -68,12 +69,7 @@ def init_app(app: Flask) -> None:
 
 
 def breaker() -> Breaker:
-    app = current_app
-    found = app.extensions.get("gallery_breaker")
-    if found is None:
-        init_app(app)
-        found = app.extensions["gallery_breaker"]
-    return found
+    return current_app.extensions["gallery_breaker"]
 
 
 def guarded(operation: Callable[[], T], default: T) -> T:

@@ -264,7 +264,7 @@ class QiniuStorage:
         """With image processing, thumb and medium are imageView2 views of the original."""
         if not self.image_processing:
             return {variant: self.url(key) for variant, key in keys.items()}
-        from gallery.imaging import VARIANT_BOUNDS
+        from gallery.media.imaging import VARIANT_BOUNDS
 
         original = self.url(keys["original"])
         urls = {"original": original}

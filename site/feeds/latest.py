@@ -15,16 +15,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session
 
-from gallery import cache
-from gallery.cards import with_authors
+from gallery.caching import cache
 from gallery.errors import BadRequest
 from gallery.extensions import db
-from gallery.hot import HOT_KEY, forget_hot, hot_entry, set_hot
-from gallery.hot import bump_hot as bump_hot
+from gallery.feeds.cards import with_authors
+from gallery.feeds.hot import HOT_KEY, forget_hot, hot_entry, set_hot
+from gallery.feeds.hot import bump_hot as bump_hot
+from gallery.feeds.views import flush_views as flush_views
+from gallery.feeds.views import record_view as record_view
 from gallery.models import VISIBLE, Image, User
 from gallery.signals import image_changed, picks_changed
-from gallery.views_count import flush_views as flush_views
-from gallery.views_count import record_view as record_view
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
@@ -139,7 +139,7 @@ def images_by_ids(ids: Sequence[int]) -> list[Image]:
 def hot_ids() -> list[int]:
     """The top of the hot ranking: the Redis sorted set, topped up from the hot_score
     column (same formula) when the set holds fewer images, e.g. after Redis lost it."""
-    from gallery.extensions import redis_store
+    from gallery.caching.kv import redis_store
 
     ranked = cache.guarded(
         lambda: redis_store.client.zrevrange(HOT_KEY, 0, HOT_LIST_SIZE * 2, withscores=True), None
@@ -166,8 +166,8 @@ def hot_images(limit: int = DEFAULT_LIMIT) -> list[Image]:
 
 
 def picks_for(date: dt.date) -> list[Image]:
-    """The picks of a date, in position order (see gallery.picks)."""
-    from gallery.picks import picks_for as picks_of_date
+    """The picks of a date, in position order (see gallery.feeds.picks)."""
+    from gallery.feeds.picks import picks_for as picks_of_date
 
     return picks_of_date(date)
 
@@ -214,11 +214,9 @@ def _after_rollback(session: Session) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Connect the signals (once per process) and set up the cache breaker."""
-    cache.init_app(app)
-    if not getattr(init_app, "connected", False):
-        image_changed.connect(_on_image_changed, weak=False)
-        picks_changed.connect(_on_picks_changed, weak=False)
+    """Connect the signals and the Session listeners (idempotent: once per process)."""
+    image_changed.connect(_on_image_changed, weak=False)
+    picks_changed.connect(_on_picks_changed, weak=False)
+    if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)
-        init_app.connected = True  # type: ignore[attr-defined]

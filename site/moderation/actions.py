@@ -168,7 +168,7 @@ def purge_image(image: Image, actor: User | None, origin: str) -> None:
     The stored files go first: if storage fails nothing else changes, and if the
     caller's commit fails later the content is gone from the public anyway.
     """
-    from gallery.uploads import delete_image_files  # the uploads service owns storage
+    from gallery.media.ingest import delete_image_files  # the uploads service owns storage
 
     image_id = image.id
     before = image_state(image)

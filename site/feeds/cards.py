@@ -34,7 +34,7 @@ def comment_json(comment: Comment) -> dict[str, Any]:
 
 def _variant_urls(image: Image) -> dict[str, str]:
     try:
-        from gallery.storage import variant_urls
+        from gallery.media.storage import variant_urls
     except ImportError:  # the storage module lands with the uploads work
         base = f"/media/{image.storage_key}"
         return {"thumb": f"{base}/thumb", "medium": f"{base}/medium", "original": base}

@@ -147,9 +147,9 @@ Echo = Callable[[str], None]
 
 
 def ingest_counted(tally: Tally, what: str, user: Any, data: bytes, **fields: Any) -> None:
-    """Put one image through gallery.uploads.ingest and commit it; count the outcome."""
+    """Put one image through gallery.media.ingest.ingest and commit it; count the outcome."""
     from gallery.errors import GalleryError
-    from gallery.uploads import discard, ingest
+    from gallery.media.ingest import discard, ingest
 
     try:
         result = ingest(user, data, **fields)

@@ -15,8 +15,8 @@ from flask_security import hash_password
 
 from gallery.errors import GalleryError
 from gallery.extensions import db, security
+from gallery.jobs.runs import Tally, ingest_counted, progress_stream, recorded_run, summary
 from gallery.models import PENDING, VISIBLE, User, utcnow
-from gallery.runs import Tally, ingest_counted, progress_stream, recorded_run, summary
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp"})
 SIDECAR_FIELDS = ("caption", "shop_title", "shop_url", "licence", "credit", "source_url")

@@ -38,3 +38,7 @@ class RedisStore:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)
+
+
+#: the Redis client of the current app (real Redis or the in-process stand-in)
+redis_store = RedisStore()

@@ -6,9 +6,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from gallery import moderation
 from gallery.extensions import db
 from gallery.models import Image, OperationRun, utcnow
+from gallery.moderation import actions as moderation
 
 
 @click.command("purge")

@@ -20,8 +20,9 @@ from typing import Any, NamedTuple
 from flask import current_app
 from sqlalchemy import select, update
 
-from gallery import cache
-from gallery.extensions import db, redis_store
+from gallery.caching import cache
+from gallery.caching.kv import redis_store
+from gallery.extensions import db
 from gallery.models import VISIBLE, Image
 
 HOT_KEY = "gallery:hot"

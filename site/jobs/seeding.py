@@ -50,7 +50,7 @@ def seed_demo_data(spec: dict[str, Any], images_dir: Path, echo: Callable[[str],
 
 def rank_hot(echo: Callable[[str], None]) -> int:
     """Rebuild the hot ranking so the seeded images rank at once."""
-    from gallery.hot import rebuild_hot
+    from gallery.feeds.hot import rebuild_hot
 
     try:
         return rebuild_hot()
@@ -61,7 +61,7 @@ def rank_hot(echo: Callable[[str], None]) -> int:
 
 def import_seed_images(images_dir: Path, echo: Callable[[str], None]) -> int:
     """Import seeds/images/<username>/* through the bulk importer."""
-    from gallery.importer import import_tree
+    from gallery.media.importer import import_tree
 
     result = import_tree(images_dir, source="seed", publish=True, echo=echo)
     return result.stored

@@ -109,10 +109,10 @@ def _adjust(image: Image, **deltas: int) -> None:
 
 
 def comments_page(image: Image, cursor: str | None, limit: int) -> Any:
-    """Visible comments of an image, oldest first, keyset-paged (gallery.feeds.Page)."""
+    """Visible comments of an image, oldest first, keyset-paged (gallery.feeds.latest.Page)."""
     from sqlalchemy.orm import joinedload
 
-    from gallery.feeds import page_of
+    from gallery.feeds.latest import page_of
 
     statement = (
         select(Comment)

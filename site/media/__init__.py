@@ -1,0 +1,4 @@
+"""Media: imaging (validate by content, normalise, variants), storage (local disk
+and Qiniu), ingest (one image in: a row plus all its variants, or neither), the
+storage sweep, and the bulk importer. CLI: flask storage, flask import.
+"""

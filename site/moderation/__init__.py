@@ -1,0 +1,3 @@
+"""Moderation: hide / restore / purge of images and comments, the audit log,
+the report inbox and retention. CLI: flask purge.
+"""

@@ -1,0 +1,1 @@
+"""Social: comments and likes between members and images."""
