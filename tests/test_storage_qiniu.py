@@ -1,4 +1,4 @@
-"""QiniuStorage: the real qiniu SDK against the local Kodo emulator (tests/support/qiniu_emulator.py)."""
+"""QiniuStorage: the real qiniu SDK against the local Kodo emulator (tests/support/)."""
 
 from __future__ import annotations
 
