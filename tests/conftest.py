@@ -1,44 +1,34 @@
 """Fixtures: app, client, runner, auth, users; SQLite + stand-in Redis by default,
-MariaDB + real Redis when GALLERY_TEST_DATABASE_URL / GALLERY_TEST_REDIS_URL are set."""
+MariaDB + real Redis when GALLERY_TEST_DATABASE_URL / GALLERY_TEST_REDIS_URL are set.
+Helpers live in tests/support/; import them from there, never from this file."""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from gallery import create_app
 from gallery.caching.kv import redis_store
 from gallery.extensions import db
-
-DATABASE_URL = os.environ.get("GALLERY_TEST_DATABASE_URL")
-REDIS_URL = os.environ.get("GALLERY_TEST_REDIS_URL")
-
-
-def base_config(tmp_path: Any) -> dict[str, Any]:
-    """The testing config plus per-test folders and the chosen backends."""
-    import runpy
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
-    config = {
-        k: v for k, v in runpy.run_path(str(root / "config" / "testing.py")).items() if k.isupper()
-    }
-    config["MEDIA_ROOT"] = str(tmp_path / "media")
-    config["SQLALCHEMY_DATABASE_URI"] = DATABASE_URL or f"sqlite:///{tmp_path}/test.sqlite3"
-    config["REDIS_URL"] = REDIS_URL
-    return config
-
-
-#: every test runs on this clock (ticking from here), never on the real date
-FROZEN_NOW = dt.datetime(2030, 1, 15, 10, 0, tzinfo=dt.UTC)
+from gallery.models import User
+from gallery.roles import sync_roles
+from tests.support.auth import AuthActions
+from tests.support.environment import (
+    DATABASE_URL,
+    FROZEN_NOW,
+    REDIS_URL,
+    base_config,
+    empty_tables,
+)
+from tests.support.factories import create_user
+from tests.support.qiniu_emulator import KodoEmulator
 
 
 @pytest.fixture(autouse=True)
@@ -63,33 +53,19 @@ def app(
             db.drop_all()
         db.create_all()
         redis_store.client.flushdb()
-        from gallery.roles import sync_roles
-
         sync_roles()
         db.session.commit()
         yield app
         db.session.remove()
         if DATABASE_URL:
-            _empty_tables()
+            empty_tables()
         redis_store.client.flushdb()
         db.engine.dispose()
 
 
-def _empty_tables() -> None:
-    with db.engine.begin() as connection:
-        if connection.dialect.name == "mysql":
-            connection.execute(text("SET FOREIGN_KEY_CHECKS=0"))
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
-        if connection.dialect.name == "mysql":
-            connection.execute(text("SET FOREIGN_KEY_CHECKS=1"))
-
-
 @pytest.fixture
-def kodo() -> Iterator[Any]:
+def kodo() -> Iterator[KodoEmulator]:
     """A local Kodo (Qiniu storage) emulator that checks the SDK's signatures."""
-    from tests.qiniu_emulator import KodoEmulator
-
     emulator = KodoEmulator().start()
     yield emulator
     emulator.stop()
@@ -108,30 +84,19 @@ def runner(app: Flask) -> Any:
 @pytest.fixture
 def make_user(app: Flask) -> Any:
     """make_user("alice", roles=["member"], confirmed=True) → a committed User."""
-    from tests.factories import create_user
-
     return create_user
 
 
-class AuthActions:
-    """Log in and out through the real forms (CSRF disabled only via the test token)."""
+@pytest.fixture
+def alice(app: Flask) -> User:
+    """A confirmed member named alice (password 'password-alice'), not logged in."""
+    return create_user("alice")
 
-    def __init__(self, client: FlaskClient) -> None:
-        self._client = client
 
-    def csrf_token(self) -> str:
-        from tests.factories import csrf_token_from
-
-        return csrf_token_from(self._client)
-
-    def login(self, identity: str = "alice", password: str = "password-alice") -> Any:
-        return self._client.post(
-            "/login",
-            data={"identity": identity, "password": password, "csrf_token": self.csrf_token()},
-        )
-
-    def logout(self) -> Any:
-        return self._client.post("/logout", data={"csrf_token": self.csrf_token()})
+@pytest.fixture
+def moderator(app: Flask) -> User:
+    """A confirmed moderator named mod (password 'password-mod'), not logged in."""
+    return create_user("mod", roles=("moderator",))
 
 
 @pytest.fixture
@@ -139,20 +104,8 @@ def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
 
 
-REQUIRE_ALL = os.environ.get("GALLERY_TEST_REQUIRE_ALL") == "1"
-
-
-def require_service(reason: str) -> None:
-    """Skip a test whose service is missing, except in CI where that is a failure."""
-    if REQUIRE_ALL:
-        pytest.fail(f"required service missing: {reason}")
-    pytest.skip(reason)
-
-
 def pytest_sessionstart(session: pytest.Session) -> None:
     """With service URLs set, unreachable services end the run at once."""
-    from sqlalchemy import create_engine
-
     if DATABASE_URL:
         try:
             with create_engine(DATABASE_URL).connect() as connection:
@@ -160,8 +113,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         except Exception as error:  # noqa: BLE001
             pytest.exit(f"GALLERY_TEST_DATABASE_URL is set but unreachable: {error}", returncode=3)
     if REDIS_URL:
-        import redis
-
         try:
             redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
         except Exception as error:  # noqa: BLE001

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from gallery.extensions import db
 from gallery.models import User
 from gallery.roles import permission_required
-from tests.factories import create_user, csrf_token_from
+from tests.support.auth import csrf_token_from
+from tests.support.factories import create_user
 
 CONFIRM_LINK = re.compile(r"http://localhost(/confirm/[\w.\-]+)")
 RESET_LINK = re.compile(r"http://localhost(/reset/[\w.\-]+)")
@@ -172,7 +173,7 @@ MEMBERS_ONLY = [
 def test_unconfirmed_user_is_refused_by_every_members_only_endpoint(
     app, client, auth, method, path, body
 ):
-    from tests.factories import create_image
+    from tests.support.factories import create_image
 
     image = create_image(create_user("alice"))
     create_user("newbie", confirmed=False)

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from gallery.extensions import db
 from gallery.models import PENDING, AuditLog, utcnow
-from tests.factories import create_comment, create_image, create_user
-from tests.moderation_support import csrf, login_as
+from tests.support.auth import csrf, login_as
+from tests.support.factories import create_comment, create_image, create_user
 
 VISITORS = {
     "anonymous": None,

@@ -22,8 +22,8 @@ from gallery.models import (
     Report,
     utcnow,
 )
-from tests.factories import create_comment, create_image, create_user
-from tests.moderation_support import csrf, login_as
+from tests.support.auth import csrf, login_as
+from tests.support.factories import create_comment, create_image, create_user
 
 XSS = "<script>alert(1)</script>"
 
@@ -45,7 +45,7 @@ def action(client: Any, view: str, name: str, *ids: int, token: str | None = Non
 def stored_image(app: Any, author: Any, caption: str = "stored") -> Image:
     """An image with real files in the configured storage, through the uploads service."""
     from gallery.media.ingest import ingest
-    from tests.sample_images import jpeg
+    from tests.support.sample_images import jpeg
 
     result = ingest(author, jpeg(), caption=caption)
     db.session.commit()
@@ -120,7 +120,7 @@ def test_purge_now_removes_the_rows_and_every_local_file(app, client, mod) -> No
 
 
 def test_purge_now_removes_the_files_from_qiniu(app, client, mod, kodo) -> None:
-    from tests.qiniu_emulator import use_qiniu
+    from tests.support.qiniu_emulator import use_qiniu
 
     use_qiniu(app, kodo)
     image = stored_image(app, create_user("alice"))

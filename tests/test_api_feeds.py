@@ -8,8 +8,9 @@ import pytest
 
 from gallery.extensions import db
 from gallery.models import HIDDEN, Pick, utcnow
-from tests.factories import create_comment, create_image, create_user
-from tests.feeds_support import Member, ids, make_images
+from tests.support.auth import Member
+from tests.support.factories import create_comment, create_image, create_user
+from tests.support.feeds import ids, make_images
 
 CARD_KEYS = {
     "id",

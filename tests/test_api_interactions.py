@@ -6,8 +6,8 @@ import pytest
 
 from gallery.extensions import db
 from gallery.models import HIDDEN, Comment, Image, Like
-from tests.factories import create_image, create_user, csrf_token_from
-from tests.feeds_support import Member
+from tests.support.auth import Member, csrf_token_from
+from tests.support.factories import create_image, create_user
 
 
 @pytest.fixture

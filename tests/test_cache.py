@@ -12,8 +12,9 @@ from gallery.caching.pagecache import HEADER
 from gallery.extensions import db
 from gallery.moderation import actions as moderation
 from gallery.signals import image_changed
-from tests.factories import create_image, create_user
-from tests.feeds_support import Member, ids
+from tests.support.auth import Member
+from tests.support.factories import create_image, create_user
+from tests.support.feeds import ids
 
 API_PATHS = ("/api/images", "/api/hot", "/api/users/alice/images")
 

@@ -15,9 +15,10 @@ from flask import Flask
 
 from gallery import create_app
 from gallery.extensions import db
-from tests.conftest import DATABASE_URL, REDIS_URL, _empty_tables, base_config
-from tests.factories import create_comment, create_image, create_user
-from tests.feeds_support import Member, ids
+from tests.support.auth import Member
+from tests.support.environment import DATABASE_URL, REDIS_URL, base_config, empty_tables
+from tests.support.factories import create_comment, create_image, create_user
+from tests.support.feeds import ids
 
 PATHS = ("/api/images", "/api/hot", "/api/picks", "/api/users/alice/images")
 
@@ -91,7 +92,7 @@ def make_app(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     for context in reversed(made):
         db.session.remove()
         if DATABASE_URL:
-            _empty_tables()
+            empty_tables()
         db.engine.dispose()
         context.pop()
 

@@ -19,7 +19,7 @@ from gallery.crawler.extract import best_candidate, parse_srcset
 from gallery.crawler.safety import AddressPolicy, UnsafeURL, check_url, system_resolver
 from gallery.extensions import db
 from gallery.models import PENDING, VISIBLE, Image, OperationRun, User
-from tests.crawl_site import (
+from tests.support.crawl_site import (
     CC0,
     CC_BY,
     CC_BY_SA,

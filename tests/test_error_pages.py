@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gallery.errors import NotConfirmed
-from tests.factories import create_user
+from tests.support.factories import create_user
 
 
 def html(response) -> str:

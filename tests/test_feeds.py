@@ -12,8 +12,8 @@ from gallery.extensions import db
 from gallery.feeds import latest as feeds
 from gallery.feeds.cards import cards
 from gallery.models import VISIBLE, Image, utcnow
-from tests.factories import create_comment, create_image, create_user
-from tests.feeds_support import count_statements, ids, make_images
+from tests.support.factories import create_comment, create_image, create_user
+from tests.support.feeds import count_statements, ids, make_images
 
 
 def test_cursor_round_trip_and_opacity():

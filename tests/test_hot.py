@@ -11,8 +11,9 @@ from gallery.caching.kv import redis_store
 from gallery.extensions import db
 from gallery.feeds import hot
 from gallery.models import Image
-from tests.factories import create_image, create_user
-from tests.feeds_support import Member, ids
+from tests.support.auth import Member
+from tests.support.factories import create_image, create_user
+from tests.support.feeds import ids
 
 T0 = dt.datetime(2026, 11, 20, 12, 0, 0)
 

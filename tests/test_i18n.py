@@ -11,7 +11,8 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from tests.factories import create_user, csrf_token_from
+from tests.support.auth import csrf_token_from
+from tests.support.factories import create_user
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "site" / "translations" / "zh" / "LC_MESSAGES"

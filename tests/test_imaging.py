@@ -11,7 +11,7 @@ from PIL import Image
 
 from gallery.errors import TooLarge, UploadRejected
 from gallery.media import imaging
-from tests import sample_images as samples
+from tests.support import sample_images as samples
 
 
 def opened(data: bytes) -> Image.Image:

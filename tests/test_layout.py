@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.factories import create_user
+from tests.support.factories import create_user
 
 
 def navbar(client) -> str:

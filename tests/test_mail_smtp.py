@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from gallery.extensions import db
 from gallery.models import User
-from tests.factories import csrf_token_from
+from tests.support.auth import csrf_token_from
 
 CONFIRM_LINK = re.compile(r"http://localhost/confirm/[\w.\-]+")
 

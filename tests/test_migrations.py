@@ -16,8 +16,8 @@ from sqlalchemy import inspect, select, text
 from gallery import create_app
 from gallery.extensions import db
 from gallery.models import Comment, Image
-from tests.conftest import DATABASE_URL, base_config
-from tests.factories import create_comment, create_image, create_user
+from tests.support.environment import DATABASE_URL, base_config
+from tests.support.factories import create_comment, create_image, create_user
 
 EMOJI = "Sunset 🌅 over 𠀀 the bay 👍🏽 — café"
 

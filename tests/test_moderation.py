@@ -25,7 +25,7 @@ from gallery.models import (
 )
 from gallery.moderation import actions as moderation
 from gallery.signals import image_changed
-from tests.factories import create_comment, create_image, create_user
+from tests.support.factories import create_comment, create_image, create_user
 
 
 @pytest.fixture

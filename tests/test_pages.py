@@ -14,34 +14,8 @@ from sqlalchemy import select
 
 from gallery.extensions import db
 from gallery.models import Image, Pick, User, utcnow
-from tests.factories import create_comment, create_image, create_user
-from tests.feeds_support import count_statements, make_images
-
-
-def body(response: Any) -> str:
-    return response.get_data(as_text=True)
-
-
-def card_ids(page: str) -> list[int]:
-    """The ids of the cards on a page, in order (the <template> skeleton excluded)."""
-    page = page.split('<template id="card-template">')[0]
-    return [int(x) for x in re.findall(r'<article class="g-card" data-id="(\d+)"', page)]
-
-
-def feed_ids(page: str) -> list[int]:
-    """The card ids of the latest feed on /, after the picks pinned on top."""
-    return card_ids(page.split('id="latest-heading"')[1])
-
-
-@pytest.fixture
-def alice(app: Any) -> Any:
-    return create_user("alice")
-
-
-@pytest.fixture
-def moderator(app: Any) -> Any:
-    return create_user("mod", roles=("moderator",))
-
+from tests.support.factories import create_comment, create_image, create_user
+from tests.support.feeds import body, card_ids, count_statements, feed_ids, make_images
 
 # ---------------------------------------------------------------- every page renders
 

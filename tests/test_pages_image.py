@@ -14,18 +14,9 @@ from sqlalchemy import select
 
 from gallery.extensions import db
 from gallery.models import HIDDEN, PENDING, AuditLog, Image, utcnow
-from tests.factories import create_comment, create_image, create_user, csrf_token_from
-from tests.test_pages import body, feed_ids
-
-
-@pytest.fixture
-def alice(app: Any) -> Any:
-    return create_user("alice")
-
-
-@pytest.fixture
-def moderator(app: Any) -> Any:
-    return create_user("mod", roles=("moderator",))
+from tests.support.auth import csrf_token_from
+from tests.support.factories import create_comment, create_image, create_user
+from tests.support.feeds import body, feed_ids
 
 
 def test_image_page_shows_details(client: Any, alice: Any) -> None:

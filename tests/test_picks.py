@@ -11,9 +11,9 @@ from gallery.errors import BadRequest, Conflict
 from gallery.extensions import db
 from gallery.feeds import hot, picks
 from gallery.models import HIDDEN, AuditLog, Pick, utcnow
-from tests.conftest import FROZEN_NOW
-from tests.factories import create_image, create_user
-from tests.feeds_support import ids
+from tests.support.environment import FROZEN_NOW
+from tests.support.factories import create_image, create_user
+from tests.support.feeds import ids
 
 DAY = FROZEN_NOW.date() + dt.timedelta(days=3)  # a scheduled day that is not today
 

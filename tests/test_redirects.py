@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gallery.urls import is_local_path, safe_next
-from tests.factories import create_user, csrf_token_from
+from tests.support.auth import csrf_token_from
+from tests.support.factories import create_user
 
 BAD_NEXT = [
     "//evil.com",

@@ -18,8 +18,8 @@ from gallery.models import (
     Report,
 )
 from gallery.moderation import reports
-from tests.factories import create_comment, create_image, create_user
-from tests.moderation_support import csrf, login_as, post_json
+from tests.support.auth import csrf, login_as, post_json
+from tests.support.factories import create_comment, create_image, create_user
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from gallery.roles.definitions import (
     MODERATOR_PERMISSIONS,
     OPERATOR_PERMISSIONS,
 )
-from tests.factories import create_user
+from tests.support.factories import create_user
 
 
 def role_rows() -> dict[str, tuple[str, ...]]:

@@ -1,4 +1,4 @@
-"""QiniuStorage: the real qiniu SDK against the local Kodo emulator (tests/qiniu_emulator.py)."""
+"""QiniuStorage: the real qiniu SDK against the local Kodo emulator (tests/support/)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from gallery.extensions import db
 from gallery.media import ingest as uploads
 from gallery.media.storage import QiniuStorage, get_storage, variant_keys
 from gallery.models import Image
-from tests import sample_images as samples
-from tests.factories import create_user
-from tests.moderation_support import csrf, login_as
-from tests.qiniu_emulator import ACCESS_KEY, BUCKET, SECRET_KEY, KodoEmulator, use_qiniu
+from tests.support import sample_images as samples
+from tests.support.auth import csrf, login_as
+from tests.support.factories import create_user
+from tests.support.qiniu_emulator import ACCESS_KEY, BUCKET, SECRET_KEY, KodoEmulator, use_qiniu
 
 KEY = "images/ab/abcdef0123456789-original.jpg"
 

@@ -15,9 +15,9 @@ from gallery.extensions import db
 from gallery.media import ingest as uploads
 from gallery.media.storage import LocalStorage, get_storage, variant_keys
 from gallery.models import AuditLog, Image
-from tests import sample_images as samples
-from tests.factories import create_user
-from tests.qiniu_emulator import KodoEmulator, use_qiniu
+from tests.support import sample_images as samples
+from tests.support.factories import create_user
+from tests.support.qiniu_emulator import KodoEmulator, use_qiniu
 
 ORPHAN = "images/zz/00000000000000000000000000000000-original.jpg"
 

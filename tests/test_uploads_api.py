@@ -18,9 +18,9 @@ from werkzeug.test import encode_multipart
 
 from gallery.extensions import db
 from gallery.models import Image
-from tests import sample_images as samples
-from tests.factories import create_user
-from tests.moderation_support import csrf, login_as
+from tests.support import sample_images as samples
+from tests.support.auth import csrf, login_as
+from tests.support.factories import create_user
 
 ACCEPTED = "JPEG, PNG, GIF or WebP"
 
@@ -55,10 +55,10 @@ def stored_files(app: Flask) -> list[Path]:
 
 
 @pytest.fixture
-def alice(app: Flask, client: FlaskClient) -> Any:
-    user = create_user("alice")
-    login_as(client, user)
-    return user
+def alice(alice: Any, client: FlaskClient) -> Any:
+    """The shared alice, logged in: every test here uploads as her."""
+    login_as(client, alice)
+    return alice
 
 
 GOOD: list[tuple[str, Callable[[], bytes], str, tuple[int, int]]] = [

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from gallery.extensions import db
 from gallery.media import ingest as uploads
 from gallery.models import HIDDEN, VISIBLE, AuditLog, Image
-from tests import sample_images as samples
-from tests.factories import create_user
-from tests.moderation_support import csrf, login_as
+from tests.support import sample_images as samples
+from tests.support.auth import csrf, login_as
+from tests.support.factories import create_user
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from gallery.extensions import db
 from gallery.media import ingest as uploads
 from gallery.media.storage import LocalStorage, get_storage, variant_keys
 from gallery.models import HIDDEN, PENDING, Image
-from tests import sample_images as samples
-from tests.factories import create_user
+from tests.support import sample_images as samples
+from tests.support.factories import create_user
 
 
 def stored_files(app: Flask) -> list[str]:

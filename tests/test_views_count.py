@@ -12,7 +12,7 @@ from gallery.extensions import db
 from gallery.feeds import hot
 from gallery.feeds import latest as feeds
 from gallery.models import DailyViews, Image
-from tests.factories import create_image, create_user
+from tests.support.factories import create_image, create_user
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36"
 

@@ -77,7 +77,7 @@ from gallery.extensions import db
 from gallery.caching.kv import redis_store
 from gallery.models import utcnow
 from gallery.roles import sync_roles
-from tests.factories import create_comment, create_image, create_user
+from tests.support.factories import create_comment, create_image, create_user
 app = create_app()
 with app.app_context():
     db.create_all(); sync_roles(); db.session.commit()

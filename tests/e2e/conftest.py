@@ -14,27 +14,21 @@ Fixtures:
 
 from __future__ import annotations
 
-import socket
 import threading
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from werkzeug.serving import make_server
 
-from tests.conftest import base_config, require_service
+from gallery import create_app
+from gallery.caching.kv import redis_store
+from gallery.extensions import db
+from gallery.roles import sync_roles
+from tests.support.environment import base_config, require_service
+from tests.support.live import CHROMIUM, CHROMIUM_ARGS, LiveServer, free_port, login_through_form
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 E2E_DIR = Path(__file__).resolve().parent
 
 
@@ -45,68 +39,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def unique(prefix: str = "user") -> str:
-    """A username nobody else in this session uses (the live database is shared)."""
-    return f"{prefix}{uuid.uuid4().hex[:8]}"
-
-
-class LiveServer:
-    """A running app: its base URL, the app object and helpers that use its database."""
-
-    def __init__(self, app: Flask, url: str) -> None:
-        self.app = app
-        self.url = url
-
-    def __call__(self, path: str = "/") -> str:
-        """The absolute URL of a path on this server."""
-        return self.url + path
-
-    @contextmanager
-    def app_context(self) -> Iterator[Any]:
-        """An app context whose session is removed afterwards (no leaks between threads)."""
-        from gallery.extensions import db
-
-        with self.app.app_context():
-            try:
-                yield db.session
-            finally:
-                db.session.remove()
-
-    def create_user(self, username: str | None = None, **kwargs: Any) -> dict[str, str]:
-        """Create a user in the live database; returns username, email and password."""
-        from tests.factories import create_user
-
-        username = username or unique()
-        with self.app_context():
-            user = create_user(username, **kwargs)
-            email = user.email
-        password = kwargs.get("password") or f"password-{username}"
-        return {"username": username, "email": email, "password": password}
-
-    def outbox(self) -> list[Any]:
-        """The mails sent so far (Flask-Mailman's locmem backend keeps them on the app)."""
-        return getattr(self.app.extensions["mailman"], "outbox", [])
-
-    def mails_to(self, address: str) -> list[Any]:
-        return [mail for mail in self.outbox() if address in mail.to]
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One live app on a free port for the whole session."""
-    from werkzeug.serving import make_server
-
-    from gallery import create_app
-    from gallery.caching.kv import redis_store
-    from gallery.extensions import db
-    from gallery.roles import sync_roles
-
     tmp_path = tmp_path_factory.mktemp("live")
     config = base_config(tmp_path)
     config.update(
@@ -127,7 +62,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         sync_roles()
         db.session.commit()
         db.session.remove()
-    port = _free_port()
+    port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -147,7 +82,7 @@ def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         require_service(f"{CHROMIUM} is not installed")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright  # optional: the e2e extra
     except ImportError:
         require_service("the playwright package is not installed")
     with sync_playwright() as playwright:
@@ -170,15 +105,6 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
         yield page
     finally:
         context.close()
-
-
-def login_through_form(page: Any, identity: str, password: str, next_path: str = "") -> None:
-    """Log in with the real login form and wait until the browser has left /login."""
-    page.goto("/login" + (f"?next={next_path}" if next_path else ""))
-    page.fill("input[name=identity]", identity)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.click("form[name=login_user_form] [type=submit]")
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.conftest import unique
+from tests.support.live import unique
 
 LINK = re.compile(r"https?://\S+/confirm/[\w.\-]+")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tests.e2e.conftest import unique
+from tests.support.live import unique
 
 
 def seed_images(live_server: Any, count: int, prefix: str) -> list[int]:
@@ -14,7 +14,7 @@ def seed_images(live_server: Any, count: int, prefix: str) -> list[int]:
     member, the newest so far; the caches are dropped so the feed shows them."""
     from gallery.caching import cache
     from gallery.models import User
-    from tests.factories import create_image
+    from tests.support.factories import create_image
 
     user = live_server.create_user(unique(prefix))
     with live_server.app_context() as session:

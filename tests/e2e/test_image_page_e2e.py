@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import unique
+from tests.support.live import unique
 
 
 def member_and_image(live_server: Any) -> tuple[dict[str, str], int]:
     """A confirmed member and an image by another member."""
     from gallery.models import User
-    from tests.factories import create_image
+    from tests.support.factories import create_image
 
     member = live_server.create_user(unique("fan"))
     author = live_server.create_user(unique("artist"))
@@ -111,7 +111,7 @@ def test_more_comments_load_in_place_without_duplicates(
     import datetime as dt
 
     from gallery.models import Image, User
-    from tests.factories import create_comment
+    from tests.support.factories import create_comment
 
     member, image_id = member_and_image(live_server)
     with live_server.app_context() as session:

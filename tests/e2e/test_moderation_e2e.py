@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import unique
+from tests.support.live import unique
 
 pytestmark = pytest.mark.e2e
 
@@ -16,7 +16,7 @@ def reported_image(live_server: Any) -> int:
     """A visible image by a member, reported by another member."""
     from gallery.models import User
     from gallery.moderation.reports import create_report
-    from tests.factories import create_image
+    from tests.support.factories import create_image
 
     author = live_server.create_user(unique("artist"))
     reporter = live_server.create_user(unique("reporter"))

@@ -6,8 +6,8 @@ import base64
 import re
 from typing import Any
 
-from tests import sample_images as samples
-from tests.e2e.conftest import LiveServer
+from tests.support import sample_images as samples
+from tests.support.live import LiveServer
 
 
 def file_payload(name: str, data: bytes, mime: str = "image/jpeg") -> dict[str, Any]:
@@ -94,7 +94,7 @@ def test_dropped_file_over_the_size_limit_is_stopped_in_the_browser(
 
 
 def test_plain_form_works_without_javascript(browser: Any, live_server: LiveServer) -> None:
-    from tests.e2e.conftest import login_through_form
+    from tests.support.live import login_through_form
 
     user = live_server.create_user()
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)

@@ -1,13 +1,11 @@
-"""Test data: users, images (rows only), comments; and a CSRF token helper."""
+"""Test data: users, images (rows only), comments."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from typing import Any
 
-from flask.testing import FlaskClient
 from flask_security import hash_password
 
 from gallery.extensions import db, security
@@ -63,14 +61,3 @@ def create_comment(image: Image, author: User, body: str = "nice", **fields: Any
     db.session.add(comment)
     db.session.commit()
     return comment
-
-
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-
-
-def csrf_token_from(client: FlaskClient, path: str = "/login") -> str:
-    """Fetch a page and read the CSRF token from its <meta> tag."""
-    html = client.get(path, follow_redirects=True).get_data(as_text=True)
-    match = CSRF_META.search(html)
-    assert match, f"no csrf meta tag on {path}"
-    return match.group(1)
