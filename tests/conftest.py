@@ -31,9 +31,10 @@ from tests.support.factories import create_user
 from tests.support.qiniu_emulator import KodoEmulator
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def fixed_clock() -> Iterator[Any]:
-    """Start each test's clock at FROZEN_NOW, so that no test depends on today's date."""
+    """The whole run's clock starts at FROZEN_NOW and ticks, so no test depends on today's
+    date; it never jumps back between tests (the live server of the browser tests spans them)."""
     with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
         yield traveller
 
