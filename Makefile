@@ -51,9 +51,12 @@ e2e: install
 bench: install
 	$(BIN)/python -m tests.bench
 
+# ruff (style, and no unexplained import inside a function), then the layers of DESIGN.md §2
+# (import-linter contracts in pyproject.toml: no upward import, no cycle).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -9,7 +9,13 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from gallery.extensions import db
+from gallery.feeds.cli import GROUPS as feeds_groups
+from gallery.jobs.cli import crawl_command, import_command
+from gallery.jobs.seeding import seed_demo_data
+from gallery.media.cli import storage_cli
+from gallery.moderation.cli import purge_command
 from gallery.paths import ROOT
+from gallery.roles import sync_roles
 
 seed_cli = AppGroup("seed", help="Fill the site with demo data.")
 roles_cli = AppGroup("roles", help="Roles and their permissions.")
@@ -18,7 +24,6 @@ roles_cli = AppGroup("roles", help="Roles and their permissions.")
 @roles_cli.command("sync")
 def roles_sync() -> None:
     """Create or update the roles of gallery.roles (idempotent)."""
-    from gallery.roles import sync_roles
 
     changed = sync_roles()
     db.session.commit()
@@ -29,7 +34,6 @@ def roles_sync() -> None:
 @click.option("--quiet", is_flag=True, help="Do not print the demo logins.")
 def seed_demo(quiet: bool) -> None:
     """Demo users for every role, the CC0 photos in seeds/, and a few comments (idempotent)."""
-    from gallery.jobs.seeding import seed_demo_data
 
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("flask seed demo is refused under the production config.")
@@ -48,10 +52,6 @@ def seed_demo(quiet: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    from gallery.feeds.cli import GROUPS as feeds_groups
-    from gallery.jobs.cli import crawl_command, import_command
-    from gallery.media.cli import storage_cli
-    from gallery.moderation.cli import purge_command
 
     for group in (
         seed_cli,

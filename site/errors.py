@@ -13,6 +13,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from gallery.extensions import db
+from gallery.formats import human_size
+
 
 class GalleryError(Exception):
     """Base of every domain error: an HTTP status, a code and a message for a person."""
@@ -135,16 +138,12 @@ def handle_http_error(error: HTTPException) -> Any:
             "Too many requests (limit: %(limit)s); please try again later.", limit=error.description
         )
     elif status == 413:
-        from gallery.media.imaging import human_size
-
         limit = human_size(current_app.config["MAX_CONTENT_LENGTH"])
         message = _l("The upload is larger than the limit of %(limit)s.", limit=limit)
     return error_response(status, code, message)
 
 
 def handle_server_error(error: Exception) -> Any:
-    from gallery.extensions import db
-
     db.session.rollback()
     current_app.logger.exception("Unhandled error: %s", error)
     code, message = HTTP_CODES[500]

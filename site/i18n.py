@@ -9,7 +9,7 @@ the bare language).
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 
 BABEL_LOCALES = {"zh": "zh_Hans_CN"}
 COOKIE = "lang"
@@ -44,6 +44,4 @@ def forget_previous_locale(sender: object, **_: object) -> None:
     Flask-Babel caches the locale in `g`, which outlives a request when an app
     context was already pushed (the test suite): a language switch would not show.
     """
-    from flask import g
-
     g.pop("_flask_babel", None)

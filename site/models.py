@@ -34,6 +34,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def today() -> dt.date:
+    """Today's date in UTC (picks and every other per-day rule use UTC days)."""
+    return utcnow().date()
+
+
 # Image.status values
 VISIBLE = "visible"
 HIDDEN = "hidden"

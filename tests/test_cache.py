@@ -10,6 +10,7 @@ import pytest
 from gallery.caching import cache
 from gallery.caching.pagecache import HEADER
 from gallery.extensions import db
+from gallery.models import today
 from gallery.moderation import actions as moderation
 from gallery.signals import image_changed
 from tests.support.auth import Member
@@ -48,7 +49,7 @@ def test_hiding_an_image_drops_it_from_every_cached_list_at_once(client, images,
 
     mod = create_user("mod", roles=("member", "moderator"))
     hot.rebuild_hot()
-    picks.schedule_pick(picks.today(), images[1], mod)
+    picks.schedule_pick(today(), images[1], mod)
     db.session.commit()
     client.get(path)
     assert client.get(path).headers[HEADER] == "hit"

@@ -146,7 +146,7 @@ class FakeTerminal(io.StringIO):
 
 
 def test_progress_line_redraws_in_place_on_a_terminal() -> None:
-    from gallery.jobs.runs import Tally
+    from gallery.media.runs import Tally
 
     screen = FakeTerminal()
     tally = Tally(labels=("found", "stored", "duplicates", "rejected"), stream=screen)

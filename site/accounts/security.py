@@ -14,7 +14,9 @@ from flask_security.datastore import UserDatastore
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+from gallery.extensions import db, limiter, security
 from gallery.i18n import forget_previous_locale
+from gallery.models import Role, User
 from gallery.urls import is_local_path
 
 
@@ -94,9 +96,6 @@ def keep_account_redirects_local(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Bind Flask-Security-Too, the member-role signal and the login rate limit."""
-    from gallery.extensions import db, security
-    from gallery.models import Role, User
-
     # Flask-Security's own Chinese catalogue first, then ours on top of it
     # (site/translations/zh/LC_MESSAGES/flask_security.po fills its gaps).
     app.config.setdefault(
@@ -122,7 +121,6 @@ def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
     this code location once, whereas decorating the view would add one more
     limit for every app the process creates (the test suite creates many).
     """
-    from gallery.extensions import limiter
 
     @wraps(view)
     def login_view(*args: Any, **kwargs: Any) -> Any:

@@ -7,21 +7,20 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
+from gallery.admin.views.audit import AuditView
+from gallery.admin.views.comments import CommentView
+from gallery.admin.views.dashboard import DashboardView
+from gallery.admin.views.images import ImageView, QueueView
+from gallery.admin.views.operations import OperationsView
+from gallery.admin.views.picks import PicksView
+from gallery.admin.views.reports import ReportsView
+from gallery.admin.views.users import UserView
 from gallery.extensions import db
+from gallery.models import AuditLog, Comment, Image, User
 
 
 def init_app(app: Flask) -> None:
     """Create this app's Admin and add the views (never a module-level Admin)."""
-    from gallery.admin.views.audit import AuditView
-    from gallery.admin.views.comments import CommentView
-    from gallery.admin.views.dashboard import DashboardView
-    from gallery.admin.views.images import ImageView, QueueView
-    from gallery.admin.views.operations import OperationsView
-    from gallery.admin.views.picks import PicksView
-    from gallery.admin.views.reports import ReportsView
-    from gallery.admin.views.users import UserView
-    from gallery.models import AuditLog, Comment, Image, User
-
     # Flask-Admin 2.2 ships only a Bootstrap 4 theme; our base template gives it the
     # site's navbar and user menu so the panel looks like the rest of the site.
     theme = Bootstrap4Theme(base_template="admin/gallery_base.html", fluid=True)

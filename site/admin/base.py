@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from gallery.errors import Forbidden
 from gallery.extensions import db
+from gallery.media.storage import variant_urls
 from gallery.roles import AdminAccessMixin, can
 from gallery.urls import safe_next
 
@@ -65,8 +66,6 @@ def apply_to(model: Any, ids: Sequence[Any], service: Callable[..., Any], done: 
 
 def thumb_url(image: Any) -> str:
     """The thumb variant's URL, or "" when storage cannot say (a list must still render)."""
-    from gallery.media.storage import variant_urls
-
     try:
         return variant_urls(image)["thumb"]
     except Exception:  # noqa: BLE001

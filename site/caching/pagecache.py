@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import Response, current_app, make_response, request, session
 
 from gallery.caching import cache
+from gallery.i18n import select_locale
 
 F = TypeVar("F", bound=Callable[..., Any])
 HEADER = "X-Gallery-Cache"
@@ -34,8 +35,6 @@ def is_visitor() -> bool:
 
 def page_key() -> str:
     """Path, every query parameter (sorted) and the UI language, under the generation."""
-    from gallery.i18n import select_locale
-
     query = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)))
     return cache.key("page", request.path, query, select_locale() or "")
 
@@ -81,12 +80,10 @@ WARM_PATHS = ("/api/hot", "/api/picks", "/api/images", "/", "/hot", "/picks")
 
 
 def warm_caches(paths: tuple[str, ...] = WARM_PATHS) -> list[str]:
-    """Request the busiest visitor URLs once so their caches are filled (flask cache warm)."""
-    from gallery.extensions import db
-    from gallery.feeds.picks import ensure_automatic_picks, today
+    """Request the busiest visitor URLs once so their caches are filled (flask cache warm).
 
-    ensure_automatic_picks(today())  # choosing them drops the caches: do it first
-    db.session.commit()
+    Choose today's automatic picks before (`flask picks auto`): choosing them drops the caches.
+    """
     client = current_app.test_client()
     lines = []
     for path in paths:

@@ -6,6 +6,7 @@ import ipaddress
 import time
 from typing import Any
 
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -14,11 +15,18 @@ from twisted.internet.error import DNSLookupError
 from twisted.internet.threads import deferToThread
 
 from gallery.crawler.safety import AddressPolicy, UnsafeURL, check_url, refusal
-from gallery.crawler.spider import UnsafeRequest
 
 POLICY_SETTING = "GALLERY_ADDRESS_POLICY"
 #: host name → why the resolver refused its address (one crawl per process)
 REFUSED_HOSTS: dict[str, str] = {}
+
+
+class UnsafeRequest(IgnoreRequest):
+    """A request refused by the address rules (see gallery.crawler.safety)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class SafetyMiddleware:

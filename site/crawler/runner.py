@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
+from scrapy.crawler import CrawlerProcess
 from sqlalchemy import select
 
 from gallery.crawler.extract import FoundImage
@@ -20,8 +21,8 @@ from gallery.crawler.middleware import POLICY_SETTING
 from gallery.crawler.safety import AddressPolicy
 from gallery.crawler.spider import CRAWL_LABELS, CrawlOptions, GallerySpider
 from gallery.extensions import db
-from gallery.jobs.runs import Tally, ingest_counted, progress_stream, recorded_run, summary
 from gallery.media.importer import ensure_account
+from gallery.media.runs import Tally, ingest_counted, progress_stream, recorded_run, summary
 from gallery.models import PENDING, SOURCE_CRAWL, VISIBLE, Image, User
 
 
@@ -160,8 +161,6 @@ def gallery_side(
 
 def run_crawl(options: CrawlOptions, echo: Callable[[str], None]) -> Tally:
     """Crawl, store, record the run; return the tally (its finish_reason says how it ended)."""
-    from scrapy.crawler import CrawlerProcess
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     user, created = ensure_account(options.username)
     db.session.commit()

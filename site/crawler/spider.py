@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from PIL import Image as PILImage
 from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -26,8 +27,9 @@ from twisted.internet.error import ConnectError, DNSLookupError, TimeoutError
 from twisted.python.failure import Failure
 
 from gallery.crawler.extract import FoundImage, extract_page
+from gallery.crawler.middleware import REFUSED_HOSTS, UnsafeRequest
 from gallery.crawler.safety import AddressPolicy, UnsafeURL
-from gallery.jobs.runs import Tally
+from gallery.media.runs import Tally
 
 CRAWL_LABELS = ("pages", "found", "stored", "duplicates", "rejected", "skipped")
 
@@ -66,8 +68,6 @@ class CrawlOptions:
 
 def probe_size(data: bytes) -> tuple[int, int] | None:
     """Width and height from the image header, without decoding; None when unreadable."""
-    from PIL import Image as PILImage
-
     try:
         with PILImage.open(io.BytesIO(data)) as image:
             return image.size
@@ -214,8 +214,6 @@ class GallerySpider(scrapy.Spider):
         if isinstance(error, TimeoutError | DownloadTimeoutError):
             return "timed out"
         if isinstance(error, DNSLookupError | CannotResolveHostError):
-            from gallery.crawler.middleware import REFUSED_HOSTS
-
             return REFUSED_HOSTS.get(urlsplit(request.url).hostname or "", "host does not resolve")
         if isinstance(error, ConnectError | DownloadConnectionRefusedError):
             return "could not connect"
@@ -245,11 +243,3 @@ class GallerySpider(scrapy.Spider):
             self.tally.finish_reason = "finished (" + ", ".join(sorted(self.limits_hit)) + ")"
         elif reason not in ("finished", "byte_limit"):
             self.tally.finish_reason = f"stopped: {reason}"
-
-
-class UnsafeRequest(IgnoreRequest):
-    """A request refused by the address rules (see gallery.crawler.safety)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason

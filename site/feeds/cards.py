@@ -10,8 +10,9 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import joinedload
 
 from gallery.extensions import db
+from gallery.formats import iso_utc
+from gallery.media.storage import variant_urls
 from gallery.models import VISIBLE, Comment, Image, User
-from gallery.templating import iso_utc
 
 LATEST_COMMENTS = 3
 
@@ -32,20 +33,11 @@ def comment_json(comment: Comment) -> dict[str, Any]:
     }
 
 
-def _variant_urls(image: Image) -> dict[str, str]:
-    try:
-        from gallery.media.storage import variant_urls
-    except ImportError:  # the storage module lands with the uploads work
-        base = f"/media/{image.storage_key}"
-        return {"thumb": f"{base}/thumb", "medium": f"{base}/medium", "original": base}
-    return variant_urls(image)
-
-
 def card(image: Image, comments: Sequence[Comment] | None = None) -> dict[str, Any]:
     """One image as a card; `comments` are its latest ones, newest first (loaded if None)."""
     if comments is None:
         comments = latest_comments([image.id]).get(image.id, [])
-    urls = _variant_urls(image)
+    urls = variant_urls(image)
     shop = None
     if image.shop_url:
         shop = {"title": image.shop_title or image.shop_url, "url": f"/go/{image.id}"}

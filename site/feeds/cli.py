@@ -8,7 +8,16 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from gallery.caching import cache
+from gallery.caching.cache import REDIS_ERRORS
+from gallery.caching.pagecache import warm_caches
+from gallery.errors import GalleryError
 from gallery.extensions import db
+from gallery.feeds.hot import rebuild_hot
+from gallery.feeds.latest import hot_images
+from gallery.feeds.picks import clear_automatic, ensure_automatic_picks, picks_of, schedule_pick
+from gallery.feeds.views import flush_views
+from gallery.models import Image, User, today
 
 hot_cli = AppGroup("hot", help="The hot ranking (a Redis sorted set).")
 views_cli = AppGroup("views", help="Buffered view counts.")
@@ -17,7 +26,6 @@ cache_cli = AppGroup("cache", help="Cached lists and visitor pages.")
 
 
 def _date(value: str | None) -> dt.date:
-    from gallery.feeds.picks import today
 
     if not value or value == "today":
         return today()
@@ -30,8 +38,6 @@ def _date(value: str | None) -> dt.date:
 @hot_cli.command("rebuild")
 def hot_rebuild() -> None:
     """Recompute every visible image's hot score from the database."""
-    from gallery.caching.cache import REDIS_ERRORS
-    from gallery.feeds.hot import rebuild_hot
 
     try:
         count = rebuild_hot()
@@ -45,7 +51,6 @@ def hot_rebuild() -> None:
 @click.option("--limit", default=10, show_default=True)
 def hot_show(limit: int) -> None:
     """Print the top of the hot ranking."""
-    from gallery.feeds.latest import hot_images
 
     for number, image in enumerate(hot_images(limit), start=1):
         click.echo(
@@ -56,8 +61,6 @@ def hot_show(limit: int) -> None:
 @views_cli.command("flush")
 def views_flush() -> None:
     """Write the views buffered in Redis to the database now."""
-    from gallery.caching import cache
-    from gallery.feeds.views import flush_views
 
     flushed = flush_views()
     if not cache.redis_available():
@@ -72,9 +75,6 @@ def views_flush() -> None:
 @click.option("--by", "username", default=None, help="moderator recorded as scheduling it")
 def picks_schedule(date: str, image_id: int, position: int | None, username: str | None) -> None:
     """Pick IMAGE_ID for DATE (YYYY-MM-DD or 'today')."""
-    from gallery.errors import GalleryError
-    from gallery.feeds.picks import schedule_pick
-    from gallery.models import Image, User
 
     image = db.session.get(Image, image_id)
     if image is None:
@@ -96,7 +96,6 @@ def picks_schedule(date: str, image_id: int, position: int | None, username: str
 @click.argument("date", required=False)
 def picks_list(date: str | None) -> None:
     """List the picks of DATE (default today)."""
-    from gallery.feeds.picks import picks_of
 
     day = _date(date)
     rows = picks_of(day)
@@ -112,7 +111,6 @@ def picks_list(date: str | None) -> None:
 @click.option("--replace", is_flag=True, help="choose the automatic picks again")
 def picks_auto(date: str | None, replace: bool) -> None:
     """Record automatic picks for DATE (default today) when none are scheduled."""
-    from gallery.feeds.picks import clear_automatic, ensure_automatic_picks
 
     day = _date(date)
     if replace:
@@ -131,7 +129,6 @@ def picks_auto(date: str | None, replace: bool) -> None:
 @cache_cli.command("clear")
 def cache_clear() -> None:
     """Drop every cached list and visitor page."""
-    from gallery.caching import cache
 
     click.echo(f"caches cleared (generation {cache.clear()})")
 
@@ -139,7 +136,8 @@ def cache_clear() -> None:
 @cache_cli.command("warm")
 def cache_warm() -> None:
     """Fill the hot list, today's picks and the first feed pages."""
-    from gallery.caching.pagecache import warm_caches
+    ensure_automatic_picks(today())  # choosing them drops the caches: do it first
+    db.session.commit()
 
     for line in warm_caches():
         click.echo(line)

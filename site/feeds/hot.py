@@ -18,7 +18,7 @@ import math
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from gallery.caching import cache
 from gallery.caching.kv import redis_store
@@ -173,8 +173,6 @@ def store_scores(scores: list[dict[str, Any]]) -> None:
     """Write hot_score for many images in one executemany (the database fallback order)."""
     if not scores:
         return
-    from sqlalchemy import bindparam
-
     statement = (
         update(Image.__table__)
         .where(Image.__table__.c.id == bindparam("b_id"))

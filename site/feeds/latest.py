@@ -16,6 +16,7 @@ from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session
 
 from gallery.caching import cache
+from gallery.caching.kv import redis_store
 from gallery.errors import BadRequest
 from gallery.extensions import db
 from gallery.feeds.cards import with_authors
@@ -139,8 +140,6 @@ def images_by_ids(ids: Sequence[int]) -> list[Image]:
 def hot_ids() -> list[int]:
     """The top of the hot ranking: the Redis sorted set, topped up from the hot_score
     column (same formula) when the set holds fewer images, e.g. after Redis lost it."""
-    from gallery.caching.kv import redis_store
-
     ranked = cache.guarded(
         lambda: redis_store.client.zrevrange(HOT_KEY, 0, HOT_LIST_SIZE * 2, withscores=True), None
     )
@@ -163,13 +162,6 @@ def hot_images(limit: int = DEFAULT_LIMIT) -> list[Image]:
     ttl = int(current_app.config.get("HOT_CACHE_SECONDS", 30))
     ids = cache.remember(cache.key("hot"), hot_ids, ttl)
     return images_by_ids(ids[: limit * 2])[:limit]
-
-
-def picks_for(date: dt.date) -> list[Image]:
-    """The picks of a date, in position order (see gallery.feeds.picks)."""
-    from gallery.feeds.picks import picks_for as picks_of_date
-
-    return picks_of_date(date)
 
 
 # --- invalidation ---------------------------------------------------------------

@@ -16,12 +16,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from gallery.caching import cache
 from gallery.errors import BadRequest, Conflict
 from gallery.extensions import db
-from gallery.models import VISIBLE, Image, Pick, User, utcnow
+from gallery.feeds.latest import hot_ids, images_by_ids
+from gallery.models import VISIBLE, Image, Pick, User, today, utcnow
+from gallery.moderation.actions import audit
 from gallery.signals import picks_changed
-
-
-def today() -> dt.date:
-    return utcnow().date()
 
 
 def pick_state(pick: Pick) -> dict[str, Any]:
@@ -53,8 +51,6 @@ def _changed(date: dt.date) -> None:
 def _audit(
     actor: User | None, origin: str, action: str, pick: Pick, before: Any, after: Any
 ) -> None:
-    from gallery.moderation.actions import audit
-
     audit(actor, origin, action, "pick", pick.id, before, after)
 
 
@@ -123,8 +119,6 @@ def move_pick(pick: Pick, position: int, actor: User | None, origin: str = "admi
 
 def automatic_candidates(count: int, now: dt.datetime | None = None) -> list[Image]:
     """The top hot images of the last 24 hours, topped up with the hottest older ones."""
-    from gallery.feeds.latest import hot_ids, images_by_ids
-
     now = now or utcnow()
     ranked = images_by_ids(hot_ids())
     since = now - dt.timedelta(hours=24)
@@ -180,8 +174,6 @@ def pick_ids(date: dt.date) -> list[int]:
 
 def picks_for(date: dt.date) -> list[Image]:
     """The visible picked images of a date (an id list cached, hydrated per call)."""
-    from gallery.feeds.latest import images_by_ids
-
     ttl = int(current_app.config.get("PICKS_CACHE_SECONDS", 300))
     return images_by_ids(
         cache.remember(cache.key("picks", date.isoformat()), lambda: pick_ids(date), ttl)

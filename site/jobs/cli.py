@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from gallery.errors import GalleryError
+from gallery.media.importer import import_tree
 
 
 @click.command("crawl")
@@ -41,7 +42,8 @@ from gallery.errors import GalleryError
 def crawl_command(url: str, allow_nets: tuple[str, ...], **given: object) -> None:
     """Crawl URL's site for images (robots.txt obeyed, throttled) into the moderation queue."""
     try:
-        from gallery.crawler.runner import build_options, run_crawl
+        # Scrapy is an optional dependency (the crawler extra): a clear message without it
+        from gallery.crawler.runner import build_options, run_crawl  # noqa: PLC0415
     except ImportError as error:
         raise click.ClickException(
             f"the crawler needs Scrapy ({error}); install it with: pip install '.[crawler]'"
@@ -68,8 +70,6 @@ def crawl_command(url: str, allow_nets: tuple[str, ...], **given: object) -> Non
 @with_appcontext
 def import_command(directory: Path, user_password: str | None, pending: bool) -> None:
     """Import DIRECTORY/<username>/<image> with optional <image stem>.json sidecars."""
-    from gallery.media.importer import import_tree
-
     try:
         import_tree(
             directory,

@@ -11,6 +11,8 @@ from flask_security import hash_password
 from sqlalchemy import func, select
 
 from gallery.extensions import db, security
+from gallery.feeds.hot import rebuild_hot
+from gallery.media.importer import import_tree
 from gallery.models import Comment, Image, Like, User, utcnow
 from gallery.roles import sync_roles
 
@@ -50,8 +52,6 @@ def seed_demo_data(spec: dict[str, Any], images_dir: Path, echo: Callable[[str],
 
 def rank_hot(echo: Callable[[str], None]) -> int:
     """Rebuild the hot ranking so the seeded images rank at once."""
-    from gallery.feeds.hot import rebuild_hot
-
     try:
         return rebuild_hot()
     except Exception as error:  # noqa: BLE001 - Redis away: the seed itself is done
@@ -61,8 +61,6 @@ def rank_hot(echo: Callable[[str], None]) -> int:
 
 def import_seed_images(images_dir: Path, echo: Callable[[str], None]) -> int:
     """Import seeds/images/<username>/* through the bulk importer."""
-    from gallery.media.importer import import_tree
-
     result = import_tree(images_dir, source="seed", publish=True, echo=echo)
     return result.stored
 

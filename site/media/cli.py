@@ -6,6 +6,9 @@ import click
 from flask.cli import AppGroup
 
 from gallery.extensions import db
+from gallery.media.ingest import find_orphans
+from gallery.media.storage import get_storage
+from gallery.moderation.actions import sweep
 
 storage_cli = AppGroup("storage", help="Stored image files.")
 
@@ -21,9 +24,6 @@ storage_cli = AppGroup("storage", help="Stored image files.")
 )
 def storage_sweep(dry_run: bool, grace: int) -> None:
     """Files no image points at are deleted; images whose files are gone are purged."""
-    from gallery.media.ingest import find_orphans, sweep
-    from gallery.media.storage import get_storage
-
     storage = get_storage()
     click.echo(f"sweeping {type(storage).__name__}…")
     report = find_orphans(grace_seconds=grace * 60)

@@ -15,7 +15,7 @@ from flask_security import hash_password
 
 from gallery.errors import GalleryError
 from gallery.extensions import db, security
-from gallery.jobs.runs import Tally, ingest_counted, progress_stream, recorded_run, summary
+from gallery.media.runs import Tally, ingest_counted, progress_stream, recorded_run, summary
 from gallery.models import PENDING, VISIBLE, User, utcnow
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp"})

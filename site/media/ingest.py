@@ -305,15 +305,3 @@ def find_orphans(grace_seconds: float = 3600, now: float | None = None) -> Sweep
                 report.young_files += 1
     report.orphan_files.sort()
     return report
-
-
-def sweep(report: SweepReport, actor: User | None = None) -> SweepReport:
-    """Remove the orphan files, and purge the rows whose files are gone (caller commits)."""
-    from gallery.moderation import actions as moderation
-
-    report.failed = remove_files(report.orphan_files)
-    for image_id in report.broken_images:
-        image = db.session.get(Image, image_id)
-        if image is not None:
-            moderation.purge_image(image, actor, origin="cli")
-    return report

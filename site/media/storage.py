@@ -15,10 +15,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+import qiniu
 from flask import Flask, current_app
 from flask_babel import gettext as _
+from qiniu.http.endpoint import Endpoint
+from qiniu.http.region import Region, ServiceName
+from qiniu.services.storage.uploaders import FormUploader
+from urllib3.util.retry import Retry
 
 from gallery.errors import StorageUnavailable
+from gallery.media.imaging import VARIANT_BOUNDS
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +148,6 @@ class QiniuStorage:
         budget: float = 20.0,
         token_seconds: int = 600,
     ) -> None:
-        import qiniu
-        from urllib3.util.retry import Retry
-
         self.auth = qiniu.Auth(access_key, secret_key)
         self.bucket = bucket
         self.domain = domain.rstrip("/")
@@ -194,9 +197,6 @@ class QiniuStorage:
         """Fixed hosts when configured; otherwise the SDK looks the bucket's region up."""
         if not (up or rs or rsf):
             return None
-        from qiniu.http.endpoint import Endpoint
-        from qiniu.http.region import Region, ServiceName
-
         services = {}
         wanted = ((ServiceName.UP, up), (ServiceName.RS, rs), (ServiceName.RSF, rsf or rs))
         for name, host in wanted:
@@ -231,8 +231,6 @@ class QiniuStorage:
         )
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        from qiniu.services.storage.uploaders import FormUploader
-
         check_key(key)
         uploader = FormUploader(
             self.bucket, auth=self.auth, regions=self.regions, preferred_scheme=self.scheme
@@ -264,8 +262,6 @@ class QiniuStorage:
         """With image processing, thumb and medium are imageView2 views of the original."""
         if not self.image_processing:
             return {variant: self.url(key) for variant, key in keys.items()}
-        from gallery.media.imaging import VARIANT_BOUNDS
-
         original = self.url(keys["original"])
         urls = {"original": original}
         for variant, bound in VARIANT_BOUNDS.items():

@@ -13,6 +13,7 @@ from sqlalchemy import delete, or_, select, update
 
 from gallery.errors import BadRequest, StorageUnavailable
 from gallery.extensions import db
+from gallery.media.ingest import SweepReport, delete_image_files, remove_files
 from gallery.models import (
     HIDDEN,
     PENDING,
@@ -168,8 +169,6 @@ def purge_image(image: Image, actor: User | None, origin: str) -> None:
     The stored files go first: if storage fails nothing else changes, and if the
     caller's commit fails later the content is gone from the public anyway.
     """
-    from gallery.media.ingest import delete_image_files  # the uploads service owns storage
-
     image_id = image.id
     before = image_state(image)
     comment_ids = _comment_ids_of(image_id)
@@ -383,3 +382,13 @@ def set_user_roles(user: User, roles: list[Any], actor: User | None, origin: str
     user.roles = list(roles)
     audit(actor, origin, "user.roles", "user", user.id, before, user_state(user))
     return True
+
+
+def sweep(report: SweepReport, actor: User | None = None) -> SweepReport:
+    """Remove the orphan files, and purge the rows whose files are gone (caller commits)."""
+    report.failed = remove_files(report.orphan_files)
+    for image_id in report.broken_images:
+        image = db.session.get(Image, image_id)
+        if image is not None:
+            purge_image(image, actor, origin="cli")
+    return report

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-bp = Blueprint("public", __name__)
-api = Blueprint("api", __name__, url_prefix="/api")
+# the view modules attach their routes to the blueprints when they are imported
+from gallery.public import api_views, media, pages, reports, uploads  # noqa: F401
+from gallery.public.blueprints import api, bp
 
 
 def init_app(app: Flask) -> None:
-    """Import the view modules (they attach routes) and register both blueprints."""
-    from gallery.public import api_views, media, pages, reports, uploads  # noqa: F401
-
+    """Register both blueprints."""
     app.register_blueprint(bp)
     app.register_blueprint(api)

@@ -14,10 +14,11 @@ from gallery.caching.pagecache import visitor_cached
 from gallery.errors import BadRequest, NotFound
 from gallery.extensions import db, limiter
 from gallery.feeds import latest as feeds
+from gallery.feeds import picks as picks_service
 from gallery.feeds.cards import cards, comment_json
 from gallery.limits import config_limit, per_member
 from gallery.models import User
-from gallery.public import api
+from gallery.public.blueprints import api
 from gallery.roles import can
 from gallery.roles.access import check
 from gallery.social import interactions
@@ -75,7 +76,7 @@ def hot() -> Any:
 @visitor_cached()
 def picks() -> Any:
     date = parse_date(request.args.get("date"))
-    images = feeds.picks_for(date)
+    images = picks_service.picks_for(date)
     db.session.commit()  # automatic picks chosen just now are recorded
     return jsonify({"date": date.isoformat(), "items": cards(images)})
 

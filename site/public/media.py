@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from gallery.errors import NotFound
 from gallery.media.imaging import EXTENSIONS
 from gallery.media.storage import KEY_PATTERN, LocalStorage, get_storage
-from gallery.public import bp
+from gallery.public.blueprints import bp
 
 MEDIA_MAX_AGE = 365 * 24 * 3600
 MEDIA_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"

@@ -19,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_security import current_user
 from sqlalchemy import update
@@ -28,10 +29,11 @@ from gallery.errors import NotFound
 from gallery.extensions import db, security
 from gallery.feeds import cards
 from gallery.feeds import latest as feeds
+from gallery.feeds import picks as picks_service
 from gallery.feeds.hot import pending_views
 from gallery.models import REPORT_REASONS, Image, User
 from gallery.moderation import actions as moderation
-from gallery.public import bp
+from gallery.public.blueprints import bp
 from gallery.roles import can, permission_required
 from gallery.social import interactions
 from gallery.urls import safe_next
@@ -95,7 +97,7 @@ def index():  # type: ignore[no-untyped-def]
     """Today's picks pinned on top (first page only), then the latest feed."""
     page = feeds.latest_page(cursor_arg(), FEED_PAGE_SIZE)
     first_page = cursor_arg() is None
-    picked = feeds.picks_for(today()) if first_page else []
+    picked = picks_service.picks_for(today()) if first_page else []
     both = cards.cards([*picked, *page.images])  # one hydration for both lists
     # automatic picks chosen just now are recorded (after the cards: a commit
     # expires the loaded rows)
@@ -135,7 +137,7 @@ def picks_on(day: str):  # type: ignore[no-untyped-def]
 
 def render_picks(day: dt.date) -> str:
     """The picks page of one day (today included)."""
-    items = cards.cards(feeds.picks_for(day))
+    items = cards.cards(picks_service.picks_for(day))
     db.session.commit()  # automatic picks chosen just now are recorded
     return render_template(
         "public/picks.html",
@@ -266,8 +268,6 @@ def placeholder_colour(value: str | None) -> str:
 @bp.app_template_filter("card_date")
 def card_date(value: str | dt.datetime | None) -> str:
     """An ISO timestamp (card JSON) or datetime as a short date in the UI language."""
-    from flask_babel import format_date
-
     if not value:
         return ""
     if isinstance(value, str):

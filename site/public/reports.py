@@ -12,7 +12,7 @@ from gallery.errors import BadRequest
 from gallery.extensions import db, limiter
 from gallery.limits import config_limit, per_member
 from gallery.moderation import reports
-from gallery.public import api
+from gallery.public.blueprints import api
 from gallery.roles import permission_required
 
 

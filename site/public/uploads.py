@@ -18,7 +18,7 @@ from gallery.media import ingest as uploads
 from gallery.media.imaging import ACCEPTED, EXTENSIONS, human_size
 from gallery.models import PENDING, VISIBLE, Image
 from gallery.moderation import actions as moderation
-from gallery.public import api, bp
+from gallery.public.blueprints import api, bp
 from gallery.roles import can, permission_required
 
 

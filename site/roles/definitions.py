@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gallery.extensions import security
+
 MEMBER_PERMISSIONS = {
     "image-upload",
     "comment-create",
@@ -55,8 +57,6 @@ CONFIRMED_ONLY = MEMBER_PERMISSIONS
 
 def sync_roles() -> list[str]:
     """Create or update every role; return the names that changed. Caller commits."""
-    from gallery.extensions import security
-
     datastore = security.datastore
     changed = []
     for name, spec in ROLES.items():

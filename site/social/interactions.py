@@ -8,9 +8,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from gallery.errors import BadRequest, NotFound
 from gallery.extensions import db
+from gallery.feeds.latest import page_of
 from gallery.models import VISIBLE, Comment, Image, Like, User, utcnow
 from gallery.signals import image_changed
 
@@ -110,10 +112,6 @@ def _adjust(image: Image, **deltas: int) -> None:
 
 def comments_page(image: Image, cursor: str | None, limit: int) -> Any:
     """Visible comments of an image, oldest first, keyset-paged (gallery.feeds.latest.Page)."""
-    from sqlalchemy.orm import joinedload
-
-    from gallery.feeds.latest import page_of
-
     statement = (
         select(Comment)
         .where(Comment.image_id == image.id, Comment.status == VISIBLE)

@@ -89,7 +89,8 @@ with app.app_context():
         for k in range(4):
             create_comment(image, users[(n + k) % 8], f"comment {k} on {n}")
     hot.rebuild_hot(); db.session.commit()
-    from gallery.feeds.picks import ensure_automatic_picks, today
+    from gallery.feeds.picks import ensure_automatic_picks
+    from gallery.models import today
     ensure_automatic_picks(today()); db.session.commit()
 """
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)

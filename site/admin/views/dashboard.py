@@ -7,25 +7,11 @@ from typing import Any
 from flask_admin import AdminIndexView, expose
 
 from gallery.admin import stats
-from gallery.models import utcnow
+from gallery.feeds import latest as feeds
+from gallery.feeds import picks
+from gallery.models import today
 from gallery.moderation import reports
 from gallery.roles import AdminAccessMixin
-
-
-def _hot_top() -> list[Any]:
-    try:
-        from gallery.feeds import latest as feeds
-    except ImportError:
-        return []
-    return list(feeds.hot_images(10))
-
-
-def _todays_picks() -> list[Any]:
-    try:
-        from gallery.feeds import latest as feeds
-    except ImportError:
-        return []
-    return list(feeds.picks_for(utcnow().date()))
 
 
 class DashboardView(AdminAccessMixin, AdminIndexView):
@@ -43,6 +29,6 @@ class DashboardView(AdminAccessMixin, AdminIndexView):
             pending=stats.pending_count(),
             storage_used=used,
             storage_human=stats.human_bytes(used),
-            hot=_hot_top(),
-            picks=_todays_picks(),
+            hot=feeds.hot_images(10),
+            picks=picks.picks_for(today()),
         )

@@ -13,43 +13,38 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from gallery.admin.base import ORIGIN, StaffView, actor, back, require
+from gallery.caching import cache, pagecache
 from gallery.errors import NotFound
 from gallery.extensions import db
-from gallery.models import OperationRun, utcnow
+from gallery.feeds import hot, picks
+from gallery.feeds import views as views_count
+from gallery.models import OperationRun, today
 from gallery.moderation import actions as moderation
 
 RECENT_RUNS = 15
 
 
 def clear_caches() -> str:
-    from gallery.caching import cache
-
     return f"cleared {cache.clear()} cache entries"
 
 
 def warm_caches() -> str:
     """Fill the visitor caches of the busiest pages (the same as `flask cache warm`)."""
-    from gallery.caching import pagecache
-
+    picks.ensure_automatic_picks(today())  # choosing them drops the caches: do it first
+    db.session.commit()
     return "warmed " + ", ".join(pagecache.warm_caches())
 
 
 def rebuild_hot() -> str:
-    from gallery.feeds import hot
-
     return f"hot ranking rebuilt from {hot.rebuild_hot()} images"
 
 
 def flush_views() -> str:
-    from gallery.feeds import views as views_count
-
     return f"flushed views of {views_count.flush_views()} images"
 
 
 def run_automatic_picks() -> str:
-    from gallery.feeds import picks
-
-    result = picks.ensure_automatic_picks(utcnow().date())
+    result = picks.ensure_automatic_picks(today())
     return f"automatic picks for today: {len(result) if hasattr(result, '__len__') else result}"
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from gallery.admin.base import StaffView, actor, back, rows, thumb_url
 from gallery.errors import BadRequest, NotFound
 from gallery.extensions import db
+from gallery.feeds import picks
 from gallery.models import Image, Pick, utcnow
 
 DAYS_BEFORE = 7
@@ -82,8 +83,6 @@ class PicksView(StaffView):
 
     @expose("/add", methods=("POST",))
     def add(self) -> Any:
-        from gallery.feeds import picks
-
         date = parse_date(request.form.get("date"))
         ids = (
             request.form.getlist("image_id")
@@ -107,8 +106,6 @@ class PicksView(StaffView):
 
     @expose("/move", methods=("POST",))
     def move(self) -> Any:
-        from gallery.feeds import picks
-
         pick = _pick(request.form.get("pick_id"))
         try:
             position = int(request.form.get("position", ""))
@@ -121,8 +118,6 @@ class PicksView(StaffView):
 
     @expose("/remove", methods=("POST",))
     def remove(self) -> Any:
-        from gallery.feeds import picks
-
         pick = _pick(request.form.get("pick_id"))
         date = pick.date
         picks.remove_pick(pick, actor())

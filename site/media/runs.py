@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from gallery.errors import GalleryError
 from gallery.extensions import db
+from gallery.media.ingest import discard, ingest
 from gallery.models import OperationRun, utcnow
 
 #: at most this many per-item outcomes are kept in OperationRun.counts["items"]
@@ -148,9 +150,6 @@ Echo = Callable[[str], None]
 
 def ingest_counted(tally: Tally, what: str, user: Any, data: bytes, **fields: Any) -> None:
     """Put one image through gallery.media.ingest.ingest and commit it; count the outcome."""
-    from gallery.errors import GalleryError
-    from gallery.media.ingest import discard, ingest
-
     try:
         result = ingest(user, data, **fields)
     except GalleryError as error:
