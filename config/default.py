@@ -126,6 +126,7 @@ SECURITY_MSG_GENERIC_AUTHN_FAILED = (
 )
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_NAME = "remember_token"  # Flask-Login's name; the page cache looks for it
 REMEMBER_COOKIE_SAMESITE = "Lax"
 
 # Flask-WTF

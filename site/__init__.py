@@ -57,20 +57,20 @@ def load_config(app: Flask, config: dict[str, Any] | None) -> None:
         app.config.from_mapping(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _ensure_secrets(app)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
         path = Path(app.instance_path) / "gallery.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
-    if not app.config.get("MEDIA_ROOT"):
+    if not app.config["MEDIA_ROOT"]:
         app.config["MEDIA_ROOT"] = str(Path(app.instance_path) / "media")
 
 
 def _ensure_secrets(app: Flask) -> None:
     """Production needs real secrets; development generates them once."""
     names = ("SECRET_KEY", "SECURITY_PASSWORD_SALT")
-    missing = [name for name in names if not app.config.get(name)]
+    missing = [name for name in names if not app.config[name]]
     if not missing:
         return
-    if app.config.get("ENV_NAME") == "production":
+    if app.config["ENV_NAME"] == "production":
         raise RuntimeError(
             "Refusing to start in production without "
             + " and ".join(f"GALLERY_{name}" for name in missing)
@@ -106,6 +106,6 @@ def register_extensions(app: Flask) -> None:
         with app.app_context():
             app.config["CACHE_REDIS_HOST"] = redis_store.client
     cache.init_app(app)
-    if not app.config.get("RATELIMIT_STORAGE_URI"):  # Redis when there is one, else memory
+    if not app.config["RATELIMIT_STORAGE_URI"]:  # Redis when there is one, else memory
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     limiter.init_app(app)

@@ -35,7 +35,7 @@ def roles_sync() -> None:
 def seed_demo(quiet: bool) -> None:
     """Demo users for every role, the CC0 photos in seeds/, and a few comments (idempotent)."""
 
-    if current_app.config.get("ENV_NAME") == "production":
+    if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("flask seed demo is refused under the production config.")
     spec = json.loads((ROOT / "seeds" / "demo.json").read_text())
     summary = seed_demo_data(spec, ROOT / "seeds" / "images", echo=click.echo)

@@ -18,7 +18,7 @@ COOKIE = "lang"
 def chosen_language() -> str:
     """The LANGUAGES code for this request: cookie, then Accept-Language, then the default."""
     languages = list(current_app.config["LANGUAGES"])
-    default = current_app.config.get("BABEL_DEFAULT_LOCALE", languages[0])
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
         return default
     chosen = request.cookies.get(COOKIE)

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Flask, current_app
 from flask_babel import format_datetime, get_locale
 
+from gallery.formats import iso_utc
 from gallery.i18n import chosen_language, html_lang
 from gallery.roles import can
-
-
-def iso_utc(value: dt.datetime | None) -> str:
-    """A naive UTC timestamp as ISO 8601 with a Z."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
 
 
 def init_app(app: Flask) -> None:

@@ -195,8 +195,8 @@ EXPECTED_NOT_STORED = {
     "/files/notes.jpg": ("rejected", "not a supported image"),
     "/private/secret.jpg": ("rejected", "forbidden by robots.txt"),
     "/private/page.html": ("skipped", "forbidden by robots.txt"),
-    "/img/huge.png": ("rejected", "larger than 58.6 KiB"),
-    "/stream/huge.jpg": ("rejected", "larger than 58.6 KiB"),
+    "/img/huge.png": ("rejected", "larger than 58.6 KB"),
+    "/stream/huge.jpg": ("rejected", "larger than 58.6 KB"),
     "/go/metadata.jpg": (
         "rejected",
         "refused: 169.254.169.254 is a link-local or cloud metadata address",

@@ -20,10 +20,10 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
 
-from gallery.errors import Forbidden
 from gallery.extensions import db
 from gallery.media.storage import variant_urls
 from gallery.roles import AdminAccessMixin, can
+from gallery.roles.access import check
 from gallery.urls import safe_next
 
 ORIGIN = "admin"
@@ -32,14 +32,6 @@ ORIGIN = "admin"
 def actor() -> Any:
     """The staff member acting (the real User row behind the current_user proxy)."""
     return current_user._get_current_object()
-
-
-def require(permission: str) -> None:
-    """Refuse with 403 unless the current user holds `permission`."""
-    if not can(permission):
-        raise Forbidden(
-            _("You do not have permission to do that (%(permission)s).", permission=permission)
-        )
 
 
 def rows(model: Any, ids: Sequence[Any]) -> list[Any]:
@@ -148,5 +140,5 @@ class SecureModelView(AdminAccessMixin, ModelView):
         """Refuse an action the user may not run with 403 instead of a silent redirect."""
         name = request.form.get("action", "")
         if name in self.action_permissions:
-            require(self.action_permissions[name])
+            check(self.action_permissions[name])
         return super().action_view()

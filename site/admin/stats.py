@@ -120,12 +120,3 @@ def storage_used() -> int:
 
 def pending_count() -> int:
     return db.session.scalar(select(func.count(Image.id)).where(Image.status == PENDING)) or 0
-
-
-def human_bytes(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"

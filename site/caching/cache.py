@@ -59,7 +59,7 @@ class Breaker:
 
 def init_app(app: Flask) -> None:
     """One breaker per app; one attempt per Redis call (the breaker replaces retries)."""
-    app.extensions["gallery_breaker"] = Breaker(float(app.config.get("REDIS_BREAKER_SECONDS", 30)))
+    app.extensions["gallery_breaker"] = Breaker(float(app.config["REDIS_BREAKER_SECONDS"]))
     client = app.extensions.get("gallery_redis")
     if isinstance(client, redis.Redis) and hasattr(client, "set_retry"):
         try:

@@ -18,9 +18,9 @@ class RedisStore:
 
     def init_app(self, app: Flask) -> None:
         """Create the client from REDIS_URL (fakeredis when it is not set)."""
-        url = app.config.get("REDIS_URL")
+        url = app.config["REDIS_URL"]
         if url:
-            timeout = app.config.get("REDIS_SOCKET_TIMEOUT", 0.25)
+            timeout = app.config["REDIS_SOCKET_TIMEOUT"]
             client: Any = redis.Redis.from_url(
                 url,
                 socket_timeout=timeout,

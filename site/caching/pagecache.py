@@ -27,8 +27,8 @@ def is_visitor() -> bool:
     """No session and no remember cookie: the response cannot depend on who asks."""
     config = current_app.config
     names = (
-        config.get("SESSION_COOKIE_NAME", "session"),
-        config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+        config["SESSION_COOKIE_NAME"],
+        config["REMEMBER_COOKIE_NAME"],
     )
     return not any(name in request.cookies for name in names)
 
@@ -52,7 +52,7 @@ def visitor_cached(ttl: int | None = None) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if request.method != "GET" or not is_visitor() or not cache.redis_available():
                 return view(*args, **kwargs)
-            seconds = ttl or int(current_app.config.get("FEED_PAGE_CACHE_SECONDS", 30))
+            seconds = ttl or int(current_app.config["FEED_PAGE_CACHE_SECONDS"])
             rendered: list[Response] = []
 
             def render() -> tuple[bytes, str]:
@@ -71,7 +71,7 @@ def visitor_cached(ttl: int | None = None) -> Callable[[F], F]:
             response.vary.update(("Cookie", "Accept-Language"))
             return response
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 

@@ -33,8 +33,8 @@ def url_hash(url: str) -> str:
 
 def bot_identity(config: Any) -> tuple[str, str]:
     """(robots.txt token, User-Agent): an honest name for the site's crawler."""
-    name = config.get("CRAWL_BOT_NAME") or re.sub(r"\W", "", config["SITE_NAME"]) + "Bot"
-    contact = config.get("CRAWL_CONTACT_URL")
+    name = config["CRAWL_BOT_NAME"] or re.sub(r"\W", "", config["SITE_NAME"]) + "Bot"
+    contact = config["CRAWL_CONTACT_URL"]
     about = f"+{contact}; " if contact else ""
     return name, f"{name}/1.0 ({about}image crawler of {config['SITE_NAME']})"
 
@@ -161,7 +161,7 @@ def gallery_side(
 
 def run_crawl(options: CrawlOptions, echo: Callable[[str], None]) -> Tally:
     """Crawl, store, record the run; return the tally (its finish_reason says how it ended)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()
     user, created = ensure_account(options.username)
     db.session.commit()
     if created:

@@ -29,6 +29,7 @@ from twisted.python.failure import Failure
 from gallery.crawler.extract import FoundImage, extract_page
 from gallery.crawler.middleware import REFUSED_HOSTS, UnsafeRequest
 from gallery.crawler.safety import AddressPolicy, UnsafeURL
+from gallery.formats import human_size
 from gallery.media.runs import Tally
 
 CRAWL_LABELS = ("pages", "found", "stored", "duplicates", "rejected", "skipped")
@@ -73,14 +74,6 @@ def probe_size(data: bytes) -> tuple[int, int] | None:
             return image.size
     except Exception:  # noqa: BLE001 - the upload pipeline gives the real reason
         return None
-
-
-def human_bytes(n: int) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:g} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
 
 
 class GallerySpider(scrapy.Spider):
@@ -189,7 +182,7 @@ class GallerySpider(scrapy.Spider):
         yield {"found": found, "data": response.body}
 
     def failed(self, failure: Failure) -> None:
-        request: Request = failure.request  # type: ignore[attr-defined]
+        request: Request = failure.request
         reason = self.failure_reason(failure, request)
         if request.meta.get("kind") == "image":
             self.tally.rejected(request.meta["found"].url, reason)
@@ -210,7 +203,7 @@ class GallerySpider(scrapy.Spider):
             return str(error).lower() or "ignored"
         maxsize = request.meta.get("download_maxsize", self.options.max_page_bytes)
         if isinstance(error, DownloadCancelledError | CancelledError):
-            return f"larger than {human_bytes(maxsize)}"
+            return f"larger than {human_size(maxsize)}"
         if isinstance(error, TimeoutError | DownloadTimeoutError):
             return "timed out"
         if isinstance(error, DNSLookupError | CannotResolveHostError):

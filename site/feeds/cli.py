@@ -17,6 +17,7 @@ from gallery.feeds.hot import rebuild_hot
 from gallery.feeds.latest import hot_images
 from gallery.feeds.picks import clear_automatic, ensure_automatic_picks, picks_of, schedule_pick
 from gallery.feeds.views import flush_views
+from gallery.formats import parse_day
 from gallery.models import Image, User, today
 
 hot_cli = AppGroup("hot", help="The hot ranking (a Redis sorted set).")
@@ -29,10 +30,10 @@ def _date(value: str | None) -> dt.date:
 
     if not value or value == "today":
         return today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as error:
-        raise click.BadParameter("use YYYY-MM-DD or 'today'") from error
+    day = parse_day(value)
+    if day is None:
+        raise click.BadParameter("use YYYY-MM-DD or 'today'")
+    return day
 
 
 @hot_cli.command("rebuild")

@@ -45,7 +45,7 @@ class HotEntry(NamedTuple):
 
 def weights() -> tuple[float, float]:
     config = current_app.config
-    return float(config.get("HOT_COMMENT_WEIGHT", 3)), float(config.get("HOT_LIKE_WEIGHT", 5))
+    return float(config["HOT_COMMENT_WEIGHT"]), float(config["HOT_LIKE_WEIGHT"])
 
 
 def points_of(views: int, comments: int, likes: int) -> float:
@@ -58,7 +58,7 @@ def born_of(created_at: dt.datetime) -> float:
 
 
 def score_of(points: float, born: float) -> float:
-    half_life = float(current_app.config.get("HOT_HALF_LIFE_HOURS", 12)) * 3600
+    half_life = float(current_app.config["HOT_HALF_LIFE_HOURS"]) * 3600
     return math.log2(1 + max(points, 0.0)) + born / half_life
 
 

@@ -159,7 +159,7 @@ def hot_ids() -> list[int]:
 
 def hot_images(limit: int = DEFAULT_LIMIT) -> list[Image]:
     """Visible images by decayed hot score (an id list cached briefly, hydrated per call)."""
-    ttl = int(current_app.config.get("HOT_CACHE_SECONDS", 30))
+    ttl = int(current_app.config["HOT_CACHE_SECONDS"])
     ids = cache.remember(cache.key("hot"), hot_ids, ttl)
     return images_by_ids(ids[: limit * 2])[:limit]
 

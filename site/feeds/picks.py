@@ -117,6 +117,10 @@ def move_pick(pick: Pick, position: int, actor: User | None, origin: str = "admi
     return pick
 
 
+def picks_per_day() -> int:
+    return int(current_app.config["PICKS_PER_DAY"])
+
+
 def automatic_candidates(count: int, now: dt.datetime | None = None) -> list[Image]:
     """The top hot images of the last 24 hours, topped up with the hottest older ones."""
     now = now or utcnow()
@@ -140,7 +144,7 @@ def ensure_automatic_picks(date: dt.date, now: dt.datetime | None = None) -> lis
     exists = db.session.scalar(select(func.count(Pick.id)).where(Pick.date == date))
     if exists:
         return []
-    count = int(current_app.config.get("PICKS_PER_DAY", 4))
+    count = picks_per_day()
     created = []
     try:
         with db.session.begin_nested():
@@ -162,19 +166,22 @@ def ensure_automatic_picks(date: dt.date, now: dt.datetime | None = None) -> lis
 
 
 def pick_ids(date: dt.date) -> list[int]:
-    """Image ids picked for a date, choosing today's automatically when none are."""
-    if date == today():
-        ensure_automatic_picks(date)
-    return list(
+    """Image ids picked for a date. When nothing is recorded for today, the automatic
+    choice is computed without writing it: `flask picks auto` (or the Operations page)
+    records it, so a GET never writes."""
+    ids = list(
         db.session.scalars(
             select(Pick.image_id).where(Pick.date == date).order_by(Pick.position, Pick.id)
         )
     )
+    if not ids and date == today():
+        ids = [image.id for image in automatic_candidates(picks_per_day())]
+    return ids
 
 
 def picks_for(date: dt.date) -> list[Image]:
     """The visible picked images of a date (an id list cached, hydrated per call)."""
-    ttl = int(current_app.config.get("PICKS_CACHE_SECONDS", 300))
+    ttl = int(current_app.config["PICKS_CACHE_SECONDS"])
     return images_by_ids(
         cache.remember(cache.key("picks", date.isoformat()), lambda: pick_ids(date), ttl)
     )

@@ -52,7 +52,7 @@ def record_view(image: Image, request: Request) -> bool:
         return False
     config = current_app.config
     seen_key = f"{SEEN_PREFIX}{image.id}:{visitor_key(request)}"
-    dedup_seconds = int(config.get("VIEW_DEDUP_SECONDS", 1800))
+    dedup_seconds = int(config["VIEW_DEDUP_SECONDS"])
 
     def count() -> tuple[int, float] | None:
         client = redis_store.client
@@ -72,9 +72,7 @@ def record_view(image: Image, request: Request) -> bool:
     bump_hot(image.id, 1.0, image.created_at)
     total, started = counted
     batch_age = time.time() - started
-    if total >= int(config.get("VIEW_FLUSH_EVERY", 100)) or batch_age >= int(
-        config.get("VIEW_FLUSH_SECONDS", 60)
-    ):
+    if total >= int(config["VIEW_FLUSH_EVERY"]) or batch_age >= int(config["VIEW_FLUSH_SECONDS"]):
         flush_views()
     return True
 

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
 
 from gallery.errors import TooLarge, UploadRejected
+from gallery.formats import human_size
 
 # Pillow format name -> our format name, file extension, content type
 FORMATS: dict[str, tuple[str, str, str]] = {
@@ -146,13 +147,6 @@ def open_image(data: bytes, limits: Limits) -> Image.Image:
             code="too_many_pixels",
         )
     return image
-
-
-def human_size(size: int) -> str:
-    """20971520 -> '20 MB', 10240 -> '10 KB' (binary units, as browsers count)."""
-    if size >= 1024 * 1024:
-        return f"{round(size / (1024 * 1024), 1):g} MB"
-    return f"{round(size / 1024, 1):g} KB"
 
 
 def too_large_bytes(limits: Limits) -> TooLarge:
@@ -358,5 +352,5 @@ def placeholder(thumb_bytes: bytes) -> str:
                 warnings.simplefilter("ignore", DeprecationWarning)
                 return str(blurhash.encode(small, 4, 3))
         except Exception:  # noqa: BLE001 - a placeholder is never worth a failed upload
-            red, green, blue = small.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))  # type: ignore[misc]
+            red, green, blue = small.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
             return f"#{red:02x}{green:02x}{blue:02x}"

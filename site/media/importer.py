@@ -17,6 +17,7 @@ from gallery.errors import GalleryError
 from gallery.extensions import db, security
 from gallery.media.runs import Tally, ingest_counted, progress_stream, recorded_run, summary
 from gallery.models import PENDING, VISIBLE, User, utcnow
+from gallery.urls import is_shop_url
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp"})
 SIDECAR_FIELDS = ("caption", "shop_title", "shop_url", "licence", "credit", "source_url")
@@ -87,7 +88,7 @@ def read_sidecar(image_path: Path) -> dict[str, Any]:
             raise SidecarError(f"{sidecar.name}: '{name}' must be a string")
         fields[name] = value.strip()
     shop_url = fields.get("shop_url")
-    if shop_url and not shop_url.startswith(("https://", "http://")):
+    if shop_url and not is_shop_url(shop_url):
         raise SidecarError(f"{sidecar.name}: shop_url must be an http(s) address")
     return fields
 

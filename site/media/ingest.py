@@ -17,7 +17,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
@@ -26,11 +25,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gallery import signals
-from gallery.errors import BadRequest, Conflict, StorageUnavailable
+from gallery.errors import Conflict, StorageUnavailable
 from gallery.extensions import db
 from gallery.media import imaging
 from gallery.media.storage import get_storage, variant_key, variant_keys
 from gallery.models import HIDDEN, REJECTED, SOURCE_UPLOAD, VISIBLE, Image, User
+from gallery.urls import clean_shop_url
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,8 @@ def limits() -> imaging.Limits:
     return imaging.Limits(
         max_bytes=int(config["MAX_CONTENT_LENGTH"]),
         max_pixels=int(config["UPLOAD_MAX_PIXELS"]),
-        max_frames=int(config.get("UPLOAD_MAX_FRAMES", 300)),
-        max_animation_pixels=int(config.get("UPLOAD_MAX_ANIMATION_PIXELS", 100_000_000)),
+        max_frames=int(config["UPLOAD_MAX_FRAMES"]),
+        max_animation_pixels=int(config["UPLOAD_MAX_ANIMATION_PIXELS"]),
     )
 
 
@@ -61,24 +61,6 @@ def new_storage_key() -> str:
     """A generated, unguessable key prefix; never derived from the user's file name."""
     token = uuid.uuid4().hex
     return f"images/{token[:2]}/{token}"
-
-
-def clean_shop_url(value: str | None) -> str | None:
-    """An absolute http(s) link or None; anything else is a 400 (it becomes a redirect)."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    parts = urlsplit(value)
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or len(value) > 2048
-        or any(ord(ch) < 33 for ch in value)
-    ):
-        raise BadRequest(
-            _("The shop link must be a full http:// or https:// address."), code="bad_shop_url"
-        )
-    return value
 
 
 def find_duplicate(user: User, sha256: str, scope: str) -> Image | None:
@@ -162,7 +144,7 @@ def ingest(
         raise
     signals.image_changed.send(
         current_app._get_current_object(),
-        image_id=image.id,  # type: ignore[attr-defined]
+        image_id=image.id,
         reason="created",
     )
     return IngestResult(image, duplicate=False, stored_keys=stored)

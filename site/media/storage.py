@@ -173,7 +173,7 @@ class QiniuStorage:
         missing = [
             n
             for n in ("QINIU_ACCESS_KEY", "QINIU_SECRET_KEY", "QINIU_BUCKET", "QINIU_DOMAIN")
-            if not config.get(n)
+            if not config[n]
         ]
         if missing:
             raise RuntimeError("STORAGE_BACKEND='qiniu' needs " + ", ".join(missing))
@@ -182,14 +182,14 @@ class QiniuStorage:
             secret_key=config["QINIU_SECRET_KEY"],
             bucket=config["QINIU_BUCKET"],
             domain=config["QINIU_DOMAIN"],
-            up_host=config.get("QINIU_UP_HOST"),
-            rs_host=config.get("QINIU_RS_HOST"),
-            rsf_host=config.get("QINIU_RSF_HOST"),
-            image_processing=bool(config.get("QINIU_IMAGE_PROCESSING")),
-            timeout=tuple(config.get("QINIU_TIMEOUT", (3, 10))),  # type: ignore[arg-type]
-            retries=int(config.get("QINIU_RETRIES", 2)),
-            budget=float(config.get("QINIU_BUDGET_SECONDS", 20)),
-            token_seconds=int(config.get("QINIU_TOKEN_SECONDS", 600)),
+            up_host=config["QINIU_UP_HOST"],
+            rs_host=config["QINIU_RS_HOST"],
+            rsf_host=config["QINIU_RSF_HOST"],
+            image_processing=bool(config["QINIU_IMAGE_PROCESSING"]),
+            timeout=tuple(config["QINIU_TIMEOUT"]),
+            retries=int(config["QINIU_RETRIES"]),
+            budget=float(config["QINIU_BUDGET_SECONDS"]),
+            token_seconds=int(config["QINIU_TOKEN_SECONDS"]),
         )
 
     @staticmethod
@@ -294,9 +294,9 @@ class QiniuStorage:
 
 def build_storage(app: Flask) -> Any:
     """The backend named by STORAGE_BACKEND."""
-    backend = app.config.get("STORAGE_BACKEND", "local")
+    backend = app.config["STORAGE_BACKEND"]
     if backend == "local":
-        return LocalStorage(app.config["MEDIA_ROOT"], app.config.get("MEDIA_URL", "/media/"))
+        return LocalStorage(app.config["MEDIA_ROOT"], app.config["MEDIA_URL"])
     if backend == "qiniu":
         return QiniuStorage.from_config(app.config)
     raise RuntimeError(f"unknown STORAGE_BACKEND {backend!r} (use 'local' or 'qiniu')")
@@ -304,7 +304,7 @@ def build_storage(app: Flask) -> Any:
 
 def get_storage() -> Any:
     """The current app's storage backend, built on first use."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()
     storage = app.extensions.get("gallery_storage")
     if storage is None:
         storage = app.extensions["gallery_storage"] = build_storage(app)

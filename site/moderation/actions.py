@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
 
-from gallery.errors import BadRequest, StorageUnavailable
+from gallery.errors import BadRequest, Forbidden, NotFound, StorageUnavailable
 from gallery.extensions import db
+from gallery.formats import iso_utc
 from gallery.media.ingest import SweepReport, delete_image_files, remove_files
 from gallery.models import (
     HIDDEN,
@@ -28,7 +28,9 @@ from gallery.models import (
     User,
     utcnow,
 )
+from gallery.roles import can
 from gallery.signals import image_changed, picks_changed
+from gallery.urls import clean_shop_url
 
 ORIGINS = ("admin", "page", "api", "cli")
 
@@ -67,10 +69,6 @@ def audit(
     return entry
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
 def image_state(image: Image) -> dict[str, Any]:
     """The parts of an image a moderator can change, as JSON for the audit log."""
     return {
@@ -78,7 +76,7 @@ def image_state(image: Image) -> dict[str, Any]:
         "caption": image.caption,
         "shop_url": image.shop_url,
         "shop_title": image.shop_title,
-        "hidden_at": _iso(image.hidden_at),
+        "hidden_at": iso_utc(image.hidden_at) or None,
         "hidden_by_id": image.hidden_by_id,
         "author_id": image.user_id,
         "storage_key": image.storage_key,
@@ -92,7 +90,7 @@ def comment_state(comment: Comment) -> dict[str, Any]:
         "image_id": comment.image_id,
         "author_id": comment.user_id,
         "body": comment.body,
-        "hidden_at": _iso(comment.hidden_at),
+        "hidden_at": iso_utc(comment.hidden_at) or None,
     }
 
 
@@ -131,6 +129,20 @@ def hide_image(image: Image, actor: User | None, origin: str, reason: str = "") 
         return False
     _set_image_status(image, HIDDEN, actor, origin, "image.hide", reason)
     return True
+
+
+def delete_image(image_id: int, actor: User, origin: str) -> Image:
+    """The author (own-image-delete) or a moderator (image-hide) deletes an image: it is
+    hidden (reversible until the retention sweep purges it). Others get NotFound or Forbidden."""
+    image = db.session.get(Image, image_id)
+    moderator = can("image-hide", actor)
+    owner = image is not None and image.user_id == actor.id
+    if image is None or (image.status not in HIDEABLE and not (owner or moderator)):
+        raise NotFound(_("There is no such image."))
+    if not (moderator or (owner and can("own-image-delete", actor))):
+        raise Forbidden(_("Only the author or a moderator can delete this image."))
+    hide_image(image, actor, origin)
+    return image
 
 
 def restore_image(image: Image, actor: User | None, origin: str) -> bool:
@@ -329,11 +341,7 @@ def edit_image(
     shop_title: str | None,
 ) -> bool:
     """Change the caption and shop link (http or https only); False when nothing changed."""
-    shop_url = (shop_url or "").strip() or None
-    if shop_url is not None and not is_web_url(shop_url):
-        raise BadRequest(
-            _("A shop link must be an http:// or https:// address."), code="bad_shop_url"
-        )
+    shop_url = clean_shop_url(shop_url)
     before = image_state(image)
     image.caption = (caption or "").strip()[:500]
     image.shop_url = shop_url
@@ -345,12 +353,6 @@ def edit_image(
     db.session.flush()
     _changed(image.id, "edit")
     return True
-
-
-def is_web_url(value: str) -> bool:
-    """True for an absolute http(s) URL with a host."""
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
 
 
 # --- accounts ---------------------------------------------------------------

@@ -16,10 +16,10 @@ from gallery.extensions import db, limiter
 from gallery.feeds import latest as feeds
 from gallery.feeds import picks as picks_service
 from gallery.feeds.cards import cards, comment_json
+from gallery.formats import parse_day
 from gallery.limits import config_limit, per_member
-from gallery.models import User
+from gallery.models import User, today
 from gallery.public.blueprints import api
-from gallery.roles import can
 from gallery.roles.access import check
 from gallery.social import interactions
 
@@ -38,16 +38,11 @@ def find_user(username: str) -> User:
 def parse_date(value: str | None) -> dt.date:
     """YYYY-MM-DD, today (UTC) when empty; anything else is a 400."""
     if not value:
-        return dt.datetime.now(dt.UTC).date()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as error:
-        raise BadRequest(_("date must look like 2026-11-27."), code="bad_date") from error
-
-
-def image_for_viewer(image_id: int) -> Any:
-    """A public image; moderators also see hidden ones."""
-    return interactions.visible_image(image_id, include_hidden=can("image-hide"))
+        return today()
+    day = parse_day(value)
+    if day is None:
+        raise BadRequest(_("date must look like 2026-11-27."), code="bad_date")
+    return day
 
 
 @api.get("/images")
@@ -77,21 +72,20 @@ def hot() -> Any:
 def picks() -> Any:
     date = parse_date(request.args.get("date"))
     images = picks_service.picks_for(date)
-    db.session.commit()  # automatic picks chosen just now are recorded
     return jsonify({"date": date.isoformat(), "items": cards(images)})
 
 
 @api.get("/images/<int:image_id>")
 @visitor_cached()
 def image_card(image_id: int) -> Any:
-    return jsonify(cards([image_for_viewer(image_id)])[0])
+    return jsonify(cards([interactions.image_for_viewer(image_id)])[0])
 
 
 @api.get("/images/<int:image_id>/comments")
 @visitor_cached()
 def comments(image_id: int) -> Any:
     limit = feeds.parse_limit(request.args.get("limit"))
-    image = image_for_viewer(image_id)
+    image = interactions.image_for_viewer(image_id)
     page = interactions.comments_page(image, request.args.get("cursor"), limit)
     return jsonify({"items": [comment_json(c) for c in page], "next_cursor": page.next_cursor})
 

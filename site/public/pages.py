@@ -8,7 +8,6 @@ The visitor versions of / and /hot carry nothing per user, so the page cache
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlsplit
 
 from flask import (
     current_app,
@@ -22,7 +21,6 @@ from flask import (
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_security import current_user
-from sqlalchemy import update
 
 from gallery.caching.pagecache import visitor_cached
 from gallery.errors import NotFound
@@ -31,10 +29,11 @@ from gallery.feeds import cards
 from gallery.feeds import latest as feeds
 from gallery.feeds import picks as picks_service
 from gallery.feeds.hot import pending_views
-from gallery.models import REPORT_REASONS, Image, User
+from gallery.formats import parse_day
+from gallery.models import REPORT_REASONS, User, today
 from gallery.moderation import actions as moderation
 from gallery.public.blueprints import bp
-from gallery.roles import can, permission_required
+from gallery.roles import permission_required
 from gallery.social import interactions
 from gallery.urls import safe_next
 
@@ -44,12 +43,6 @@ COMMENT_PAGE_SIZE = 20
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def image_for_viewer(image_id: int) -> Image:
-    """The image, when the current user may see it: hidden and pending ones are
-    404 for everyone without image-hide."""
-    return interactions.visible_image(image_id, include_hidden=can("image-hide"))
 
 
 def active_user(username: str) -> User:
@@ -62,25 +55,10 @@ def active_user(username: str) -> User:
 
 def picks_date(value: str) -> dt.date:
     """A YYYY-MM-DD date that is not in the future, else NotFound (404)."""
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        day = None
-    if day is None or len(value) != 10 or day > today():
+    day = parse_day(value)
+    if day is None or day > today():
         raise NotFound(_("There are no picks for that date; dates look like 2026-11-27."))
     return day
-
-
-def today() -> dt.date:
-    """Today's date in UTC (picks are per UTC day)."""
-    return dt.datetime.now(dt.UTC).date()
-
-
-def count_shop_click(image_id: int) -> None:
-    """Add one to Image.shop_clicks in the database itself (no lost updates)."""
-    db.session.execute(
-        update(Image).where(Image.id == image_id).values(shop_clicks=Image.shop_clicks + 1)
-    )
 
 
 def cursor_arg() -> str | None:
@@ -93,15 +71,12 @@ def cursor_arg() -> str | None:
 
 @bp.get("/")
 @visitor_cached()
-def index():  # type: ignore[no-untyped-def]
+def index():
     """Today's picks pinned on top (first page only), then the latest feed."""
     page = feeds.latest_page(cursor_arg(), FEED_PAGE_SIZE)
     first_page = cursor_arg() is None
     picked = picks_service.picks_for(today()) if first_page else []
     both = cards.cards([*picked, *page.images])  # one hydration for both lists
-    # automatic picks chosen just now are recorded (after the cards: a commit
-    # expires the loaded rows)
-    db.session.commit()
     return render_template(
         "public/index.html",
         picks=both[: len(picked)],
@@ -113,14 +88,14 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/hot")
 @visitor_cached()
-def hot():  # type: ignore[no-untyped-def]
+def hot():
     """The hot ranking (views, comments and likes, decayed by age)."""
     return render_template("public/hot.html", items=cards.cards(feeds.hot_images(HOT_PAGE_SIZE)))
 
 
 @bp.get("/picks")
 @visitor_cached()
-def picks():  # type: ignore[no-untyped-def]
+def picks():
     """Today's picks; `?date=` (the date form) goes to that day's archive page."""
     if request.args.get("date"):
         day = picks_date(request.args["date"])
@@ -130,7 +105,7 @@ def picks():  # type: ignore[no-untyped-def]
 
 @bp.get("/picks/<day>")
 @visitor_cached()
-def picks_on(day: str):  # type: ignore[no-untyped-def]
+def picks_on(day: str):
     """The picks of one past day (the archive)."""
     return render_picks(picks_date(day))
 
@@ -138,7 +113,6 @@ def picks_on(day: str):  # type: ignore[no-untyped-def]
 def render_picks(day: dt.date) -> str:
     """The picks page of one day (today included)."""
     items = cards.cards(picks_service.picks_for(day))
-    db.session.commit()  # automatic picks chosen just now are recorded
     return render_template(
         "public/picks.html",
         day=day,
@@ -152,7 +126,7 @@ def render_picks(day: dt.date) -> str:
 
 @bp.get("/u/<username>")
 @visitor_cached()
-def profile(username: str):  # type: ignore[no-untyped-def]
+def profile(username: str):
     """One member's images, newest first, with infinite scroll."""
     user = active_user(username)
     page = feeds.profile_page(user, cursor_arg(), FEED_PAGE_SIZE)
@@ -168,9 +142,9 @@ def profile(username: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/images/<int:image_id>")
-def image(image_id: int):  # type: ignore[no-untyped-def]
+def image(image_id: int):
     """The image page: medium image, details, comments, like, report, moderation."""
-    image = image_for_viewer(image_id)
+    image = interactions.image_for_viewer(image_id)
     # views not flushed to the database yet, read before this view may trigger a flush
     views = image.views + pending_views(image.id)
     views += 1 if feeds.record_view(image, request) else 0
@@ -192,9 +166,9 @@ def image(image_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/images/<int:image_id>/hide")
 @permission_required("image-hide")
-def hide(image_id: int):  # type: ignore[no-untyped-def]
+def hide(image_id: int):
     """Hide an image from every public view (the admin's hide, from the page)."""
-    image = image_for_viewer(image_id)
+    image = interactions.image_for_viewer(image_id)
     reason = (request.form.get("reason") or "").strip()[:255]
     if moderation.hide_image(image, current_user, "page", reason=reason):
         flash(_("The image is hidden. Visitors now get a 404; you can restore it here."), "info")
@@ -204,9 +178,9 @@ def hide(image_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/images/<int:image_id>/restore")
 @permission_required("image-hide")
-def restore(image_id: int):  # type: ignore[no-untyped-def]
+def restore(image_id: int):
     """Make a hidden image public again."""
-    image = image_for_viewer(image_id)
+    image = interactions.image_for_viewer(image_id)
     if moderation.restore_image(image, current_user, "page"):
         flash(_("The image is public again."), "success")
     db.session.commit()
@@ -214,15 +188,9 @@ def restore(image_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/go/<int:image_id>")
-def go(image_id: int):  # type: ignore[no-untyped-def]
+def go(image_id: int):
     """Count a click on the shop link, then redirect to that image's stored URL only."""
-    image = interactions.visible_image(image_id)
-    target = image.shop_url or ""
-    # stored URLs are checked on the way in; checked again so /go can never
-    # become a javascript: or protocol-relative redirect
-    if urlsplit(target).scheme not in ("http", "https") or not urlsplit(target).netloc:
-        raise NotFound(_("This image has no shop link."))
-    count_shop_click(image.id)
+    target = interactions.follow_shop_link(image_id)
     db.session.commit()
     response = redirect(target, code=302)
     response.headers["Cache-Control"] = "no-store"
@@ -234,7 +202,7 @@ def go(image_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/lang/<code>")
-def set_language(code: str):  # type: ignore[no-untyped-def]
+def set_language(code: str):
     """Remember the chosen UI language in a cookie and go back.
 
     A plain link (GET): it changes nothing on the server, only a whitelisted

@@ -10,16 +10,17 @@ from flask_babel import gettext as _
 from flask_security import current_user
 from werkzeug.datastructures import FileStorage
 
-from gallery.errors import BadRequest, Forbidden, GalleryError, NotFound, NotLoggedIn
+from gallery.errors import BadRequest, GalleryError, NotLoggedIn
 from gallery.extensions import db, limiter
 from gallery.feeds.cards import card
+from gallery.formats import human_size
 from gallery.limits import config_limit, per_member
 from gallery.media import ingest as uploads
-from gallery.media.imaging import ACCEPTED, EXTENSIONS, human_size
-from gallery.models import PENDING, VISIBLE, Image
+from gallery.media.imaging import ACCEPTED, EXTENSIONS
+from gallery.models import Image
 from gallery.moderation import actions as moderation
 from gallery.public.blueprints import api, bp
-from gallery.roles import can, permission_required
+from gallery.roles import permission_required
 
 
 def _files_in_request() -> int:
@@ -81,14 +82,7 @@ def delete_image(image_id: int) -> Any:
     """The owner (own-image-delete) or a moderator (image-hide) hides the image → 204."""
     if not current_user.is_authenticated:
         raise NotLoggedIn()
-    image = db.session.get(Image, image_id)
-    moderator = can("image-hide")
-    owner = image is not None and image.user_id == current_user.id
-    if image is None or (image.status not in (VISIBLE, PENDING) and not (owner or moderator)):
-        raise NotFound(_("There is no such image."))
-    if not (moderator or (owner and can("own-image-delete"))):
-        raise Forbidden(_("Only the author or a moderator can delete this image."))
-    moderation.hide_image(image, current_user._get_current_object(), origin="api")
+    moderation.delete_image(image_id, current_user._get_current_object(), origin="api")
     db.session.commit()
     return "", 204
 
@@ -121,7 +115,7 @@ def page_limits() -> dict[str, Any]:
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-def upload():  # type: ignore[no-untyped-def]
+def upload():
     """The upload form; visitors are sent to log in first."""
     if not current_user.is_authenticated:
         return redirect(url_for("security.login", next=url_for("public.upload")))
@@ -130,7 +124,7 @@ def upload():  # type: ignore[no-untyped-def]
 
 @permission_required("image-upload")
 @upload_limit
-def upload_page():  # type: ignore[no-untyped-def]
+def upload_page():
     """Without JavaScript the form posts here and lists each file's result."""
     outcomes: list[FileOutcome] = []
     status = 200

@@ -47,7 +47,7 @@ def permission_required(permission: str) -> Callable[[F], F]:
             check(permission)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 

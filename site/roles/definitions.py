@@ -60,7 +60,7 @@ def sync_roles() -> list[str]:
     datastore = security.datastore
     changed = []
     for name, spec in ROLES.items():
-        wanted = sorted(spec["permissions"])  # type: ignore[call-overload]
+        wanted = sorted(spec["permissions"])
         role = datastore.find_role(name)
         if role is None:
             datastore.create_role(name=name, description=spec["description"], permissions=wanted)

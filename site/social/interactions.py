@@ -14,7 +14,9 @@ from gallery.errors import BadRequest, NotFound
 from gallery.extensions import db
 from gallery.feeds.latest import page_of
 from gallery.models import VISIBLE, Comment, Image, Like, User, utcnow
+from gallery.roles import can
 from gallery.signals import image_changed
+from gallery.urls import is_shop_url
 
 COMMENT_MAX = 1000
 
@@ -25,6 +27,27 @@ def visible_image(image_id: int, *, include_hidden: bool = False) -> Image:
     if image is None or (image.status != VISIBLE and not include_hidden):
         raise NotFound(_("There is no such image."))
     return image
+
+
+def image_for_viewer(image_id: int) -> Image:
+    """The image, when the current user may see it: hidden and pending ones are
+    NotFound (404) for everyone without image-hide."""
+    return visible_image(image_id, include_hidden=can("image-hide"))
+
+
+def follow_shop_link(image_id: int) -> str:
+    """Count one click on a public image's shop link (in SQL: no lost update); return the link.
+
+    Stored links are checked on the way in and again here, so /go can never become a
+    javascript: or protocol-relative redirect. Caller commits.
+    """
+    image = visible_image(image_id)
+    if not image.shop_url or not is_shop_url(image.shop_url):
+        raise NotFound(_("This image has no shop link."))
+    db.session.execute(
+        update(Image).where(Image.id == image.id).values(shop_clicks=Image.shop_clicks + 1)
+    )
+    return image.shop_url
 
 
 def clean_body(body: Any) -> str:

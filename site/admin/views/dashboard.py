@@ -9,6 +9,7 @@ from flask_admin import AdminIndexView, expose
 from gallery.admin import stats
 from gallery.feeds import latest as feeds
 from gallery.feeds import picks
+from gallery.formats import human_size
 from gallery.models import today
 from gallery.moderation import reports
 from gallery.roles import AdminAccessMixin
@@ -28,7 +29,7 @@ class DashboardView(AdminAccessMixin, AdminIndexView):
             open_reports=reports.target_count(),
             pending=stats.pending_count(),
             storage_used=used,
-            storage_human=stats.human_bytes(used),
+            storage_human=human_size(used),
             hot=feeds.hot_images(10),
             picks=picks.picks_for(today()),
         )

@@ -25,6 +25,7 @@ from gallery.admin.base import (
 from gallery.extensions import db
 from gallery.models import IMAGE_STATUSES, PENDING, Image, Report
 from gallery.moderation import actions as moderation
+from gallery.urls import BAD_SHOP_URL, is_shop_url
 
 SOURCES = (("upload", "upload"), ("crawl", "crawl"), ("seed", "seed"), ("import", "import"))
 
@@ -63,8 +64,8 @@ def status_badge(view: Any, context: Any, image: Image, name: str) -> Markup:
 
 
 def shop_url_check(form: Any, field: Any) -> None:
-    if field.data and not moderation.is_web_url(field.data.strip()):
-        raise ValidationError(_("A shop link must be an http:// or https:// address."))
+    if field.data and not is_shop_url(field.data.strip()):
+        raise ValidationError(str(BAD_SHOP_URL))
 
 
 class ImageView(SecureModelView):

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from gallery.admin.base import ORIGIN, StaffView, actor, back, require
+from gallery.admin.base import ORIGIN, StaffView, actor, back
 from gallery.caching import cache, pagecache
 from gallery.errors import NotFound
 from gallery.extensions import db
@@ -20,6 +20,7 @@ from gallery.feeds import hot, picks
 from gallery.feeds import views as views_count
 from gallery.models import OperationRun, today
 from gallery.moderation import actions as moderation
+from gallery.roles.access import check
 
 RECENT_RUNS = 15
 
@@ -110,7 +111,7 @@ class OperationsView(StaffView):
         operation = OPERATIONS.get(name)
         if operation is None:
             raise NotFound(_("There is no operation %(name)s.", name=repr(name)))
-        require(operation.permission)
+        check(operation.permission)
         who = actor()  # before running: warming makes requests of its own in this context
         outcome = operation.run()
         moderation.audit(who, ORIGIN, f"ops.{name}", "site", None, None, {"result": outcome})

@@ -20,6 +20,7 @@ from gallery.admin.base import StaffView, actor, back, rows, thumb_url
 from gallery.errors import BadRequest, NotFound
 from gallery.extensions import db
 from gallery.feeds import picks
+from gallery.formats import parse_day
 from gallery.models import Image, Pick, utcnow
 
 DAYS_BEFORE = 7
@@ -30,10 +31,10 @@ def parse_date(value: str | None, default: dt.date | None = None) -> dt.date:
     """YYYY-MM-DD from a form or query string, BadRequest otherwise."""
     if not value and default is not None:
         return default
-    try:
-        return dt.date.fromisoformat(value or "")
-    except ValueError:
-        raise BadRequest(_("Give the date as YYYY-MM-DD.")) from None
+    day = parse_day(value or "")
+    if day is None:
+        raise BadRequest(_("Give the date as YYYY-MM-DD."))
+    return day
 
 
 def calendar(start: dt.date, end: dt.date) -> list[tuple[dt.date, list[Pick]]]:

@@ -9,11 +9,12 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from gallery.admin.base import ORIGIN, StaffView, actor, back, require, thumb_url
+from gallery.admin.base import ORIGIN, StaffView, actor, back, thumb_url
 from gallery.errors import BadRequest
 from gallery.extensions import db
 from gallery.models import REPORT_DISMISSED, REPORT_OPEN, REPORT_RESOLVED
 from gallery.moderation import reports
+from gallery.roles.access import check
 
 TABS = (
     (REPORT_OPEN, _l("Open")),
@@ -61,9 +62,9 @@ class ReportsView(StaffView):
         if decision == "resolve":
             how = form.get("action", "none")
             if how == "hide":
-                require("image-hide" if target_type == "image" else "comment-hide")
+                check("image-hide" if target_type == "image" else "comment-hide")
             elif how == "purge":
-                require("image-delete")
+                check("image-delete")
             n = reports.resolve_target(
                 target_type, target_id, actor(), ORIGIN, how, form.get("note", "").strip()[:200]
             )

@@ -13,10 +13,11 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import SelectMultipleField
 
-from gallery.admin.base import ORIGIN, SecureModelView, actor, apply_to, require
+from gallery.admin.base import ORIGIN, SecureModelView, actor, apply_to
 from gallery.extensions import db
 from gallery.models import Role, User
 from gallery.moderation import actions as moderation
+from gallery.roles.access import check
 
 
 def all_roles() -> list[Role]:
@@ -78,7 +79,7 @@ class UserView(SecureModelView):
         """Role and active changes go through the audited services."""
         wanted = sorted(form.role_names.data or [])
         if wanted != sorted(r.name for r in model.roles):
-            require("role-manage")
+            check("role-manage")
             roles = [r for r in all_roles() if r.name in wanted]
             moderation.set_user_roles(model, roles, actor(), ORIGIN)
         moderation.set_user_active(model, bool(form.active.data), actor(), ORIGIN)

@@ -11,9 +11,16 @@ const ACCEPTED_TYPES = new Map([
   ["image/webp", [0x52, 0x49, 0x46, 0x46]],
 ]);
 
+// The same rule as gallery/formats.py human_size: binary units, one decimal at most.
 function formatSize(bytes) {
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${Math.round(value * 10) / 10} ${units[unit]}`;
 }
 
 async function sniffType(file) {
