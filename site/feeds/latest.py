@@ -166,7 +166,7 @@ def hot_images(limit: int = DEFAULT_LIMIT) -> list[Image]:
 
 # --- invalidation ---------------------------------------------------------------
 
-REMOVED = {"hide", "hidden", "purge", "purged", "reject", "rejected", "delete", "deleted"}
+REMOVED = {"hide", "purge", "reject"}  # the reasons moderation.actions sends when an image goes
 PENDING_KEY = "gallery_feeds_pending"
 
 
