@@ -60,6 +60,13 @@ UPLOAD_RATE_LIMIT = "30 per hour"
 COMMENT_RATE_LIMIT = "10 per minute"
 REPORT_RATE_LIMIT = "20 per hour"
 LOGIN_RATE_LIMIT = "10 per minute"
+# Account forms (accounts): POSTs to /register, /reset and /confirm per client
+# address and per e-mail address typed; the two-factor code form per client and
+# per account being logged in. Counted in the shared limiter storage (Redis).
+ACCOUNT_RATE_LIMIT = "20 per hour"
+ACCOUNT_RATE_LIMIT_PER_ADDRESS = "5 per hour"
+TWO_FACTOR_RATE_LIMIT = "10 per minute"
+TWO_FACTOR_RATE_LIMIT_PER_ADDRESS = "10 per 10 minutes"
 RATELIMIT_HEADERS_ENABLED = True
 
 # Moderation
@@ -124,6 +131,33 @@ SECURITY_MSG_GENERIC_AUTHN_FAILED = (
     "The e-mail address or username and the password do not match. Please try again.",
     "error",
 )
+# Passwords (accounts/passwords.py): zxcvbn's score 3 of 4 and not on the shipped
+# list of common passwords (site/accounts/common_passwords.txt); no network look-up.
+SECURITY_PASSWORD_COMPLEXITY_CHECKER = "zxcvbn"
+SECURITY_ZXCVBN_MINIMUM_SCORE = 3
+SECURITY_PASSWORD_CHECK_BREACHED = False
+# Two-factor login (accounts/twofactor.py): a TOTP authenticator app, recovery codes,
+# and "Remember this browser" (the login form's checkbox) skipping the code for
+# 30 days. Required before anyone with admin-access reaches /admin.
+SECURITY_TWO_FACTOR = True
+SECURITY_TWO_FACTOR_ENABLED_METHODS = ["authenticator"]
+SECURITY_TWO_FACTOR_ALWAYS_VALIDATE = False
+SECURITY_TWO_FACTOR_LOGIN_VALIDITY = timedelta(days=30)
+SECURITY_TWO_FACTOR_RESCUE_EMAIL = False  # a lost phone: the recovery codes, or an admin
+SECURITY_TWO_FACTOR_POST_SETUP_VIEW = "/account/security"
+SECURITY_MULTI_FACTOR_RECOVERY_CODES = True
+SECURITY_MULTI_FACTOR_RECOVERY_CODES_N = 8
+SECURITY_TOTP_SECRETS = None  # {"1": "…"}: encrypts stored keys; None derives it from SECRET_KEY
+SECURITY_TOTP_ISSUER = SITE_NAME
+ADMIN_REQUIRES_TWO_FACTOR = True
+REMEMBER_COOKIE_DURATION = timedelta(days=30)
+# Sessions (accounts/sessions.py) are kept server-side in Redis (the in-process
+# stand-in without REDIS_URL), so a copied cookie dies with its logout.
+SESSION_TYPE = "redis"
+SESSION_KEY_PREFIX = "gallery:session:"
+SESSION_PERMANENT = True
+# CSRF: checked by accounts/tokens.py for every unsafe request without an API token.
+WTF_CSRF_CHECK_DEFAULT = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_NAME = "remember_token"  # Flask-Login's name; the page cache looks for it

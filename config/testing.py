@@ -9,3 +9,6 @@ SECURITY_PASSWORD_SCHEMES = ["argon2", "plaintext"]
 SECURITY_DEPRECATED_PASSWORD_SCHEMES = []
 MAIL_BACKEND = "locmem"
 SERVER_NAME = "localhost"
+# The admin tests log staff in with a password only; tests/test_two_factor.py and the
+# browser tests turn the two-factor requirement on.
+ADMIN_REQUIRES_TWO_FACTOR = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_security import current_user
 
 
@@ -14,7 +14,11 @@ def config_limit(name: str) -> Callable[[], str]:
 
 
 def per_member() -> str:
-    """Count per member; anonymous requests (refused anyway) count per address."""
+    """Count per member (per API token for a token's requests); anonymous requests
+    (refused anyway) count per address."""
+    token = g.get("api_token")
+    if token is not None:
+        return f"token:{token.id}"
     if current_user.is_authenticated:
         return f"member:{current_user.id}"
     return f"addr:{request.remote_addr}"

@@ -22,9 +22,10 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym, validates
 
 from gallery.extensions import db
+from gallery.skeletons import skeleton
 
 fsqla.FsModels.set_db_info(db, user_table_name="user", role_table_name="role")
 
@@ -70,9 +71,16 @@ class User(db.Model, fsqla.FsUserMixin):
         DateTime, nullable=False, server_default=func.now(), default=utcnow, onupdate=utcnow
     )
     created_at = synonym("create_datetime")
+    # look-alike usernames share a skeleton; registration refuses a second one
+    username_skeleton = Column(String(255), index=True, nullable=True)
     images: Mapped[list[Image]] = relationship(
         back_populates="author", lazy="dynamic", foreign_keys="Image.user_id"
     )
+
+    @validates("username")
+    def _keep_skeleton(self, key: str, username: str | None) -> str | None:
+        self.username_skeleton = skeleton(username) if username else None
+        return username
 
     @property
     def display_name(self) -> str:
@@ -269,3 +277,21 @@ class DailyViews(db.Model):
 
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     views: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApiToken(db.Model):
+    """A member's named token for scripts; only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # the first characters, to tell tokens apart
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()

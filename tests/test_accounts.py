@@ -96,19 +96,43 @@ def test_registration_messages_a_person_understands(client):
     assert "match" in text.lower() or "Password" in text
 
 
-def test_register_taken_name_or_address_is_not_revealed(app, client):
-    """A taken username or e-mail gets the normal answer; the mail tells the truth."""
+def test_register_taken_address_looks_exactly_like_a_free_one(app, client):
+    """Audit: a free address ended logged in, a taken one did not. Now both end on
+    the same redirect, logged out, with the same page text; only the mail differs."""
     create_user("alice")
-    first = register(client, username="alice", email="other@example.com")
-    second = register(client, username="alicia", email="alice@example.com")
-    for response in (first, second):
-        assert response.status_code == 302
-    assert db.session.scalar(select(User).where(User.email == "other@example.com")) is None
+    outcomes = []
+    for username, email in (("alicia", "alice@example.com"), ("zoe", "zoe@example.com")):
+        response = register(client, username=username, email=email)
+        with client:
+            page = client.get(response.headers["Location"])
+            outcomes.append(
+                (
+                    response.status_code,
+                    response.headers["Location"],
+                    current_user.is_authenticated,
+                    page_text(page).replace(email, "EMAIL"),
+                )
+            )
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][:3] == (302, "/", False)
     assert db.session.scalar(select(User).where(User.username == "alicia")) is None
     mails = {mail.to[0]: mail for mail in outbox(app)}
-    assert set(mails) == {"other@example.com", "alice@example.com"}
-    assert "alice" in mails["other@example.com"].body  # that username is taken
     assert "/reset" in mails["alice@example.com"].body  # you already have an account
+    assert CONFIRM_LINK.search(mails["zoe@example.com"].body)
+
+
+def test_register_taken_username_is_said_next_to_the_field(app, client):
+    """Usernames are public (/u/<name>), so a taken one is said plainly, with the
+    typed values kept; no mail is sent."""
+    create_user("alice")
+    response = register(client, username="Alice", email="other@example.com")
+    assert response.status_code == 200
+    text = page_text(response)
+    errors = re.findall(r"invalid-feedback[^>]*>\s*([^<]+?)\s*<", text)
+    assert any("Alice" in error and "already" in error for error in errors), errors
+    assert 'value="Alice"' in text and 'value="other@example.com"' in text
+    assert outbox(app) == []
+    assert db.session.scalar(select(User).where(User.email == "other@example.com")) is None
 
 
 def test_unconfirmed_user_can_ask_for_a_new_confirmation_mail(app, client, auth):

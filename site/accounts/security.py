@@ -1,4 +1,5 @@
-"""Accounts: Flask-Security-Too set-up, the login form, the member role on sign-up."""
+"""Accounts: Flask-Security-Too set-up, the login form, the member role on sign-up,
+and the rate limits of the account forms."""
 
 from __future__ import annotations
 
@@ -7,15 +8,23 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request, request_started
+from flask import Flask, Response, current_app, g, request, request_started, session
 from flask_babel import lazy_gettext as _l
 from flask_security import LoginForm, SQLAlchemyUserDatastore, user_registered
 from flask_security.datastore import UserDatastore
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+from gallery.accounts import sessions, tokens, twofactor
+from gallery.accounts.passwords import GalleryPasswordUtil
+from gallery.accounts.registration import (
+    GalleryRegisterForm,
+    GalleryUsernameUtil,
+    same_outcome_for_taken_addresses,
+)
 from gallery.extensions import db, limiter, security
 from gallery.i18n import forget_previous_locale
+from gallery.limits import config_limit
 from gallery.models import Role, User
 from gallery.urls import is_local_path
 
@@ -95,38 +104,96 @@ def keep_account_redirects_local(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Bind Flask-Security-Too, the member-role signal and the login rate limit."""
+    """Bind Flask-Security-Too with our forms and rules, then sessions, two-factor,
+    API tokens and the rate limits of the account forms."""
     # Flask-Security's own Chinese catalogue first, then ours on top of it
     # (site/translations/zh/LC_MESSAGES/flask_security.po fills its gaps).
     app.config.setdefault(
         "SECURITY_I18N_DIRNAME", ["builtin", str(Path(app.root_path) / "translations")]
     )
+    twofactor.configure(app)
     datastore = SQLAlchemyUserDatastore(db, User, Role)
-    security.init_app(app, datastore, login_form=IdentityLoginForm)
+    security.init_app(
+        app,
+        datastore,
+        login_form=IdentityLoginForm,
+        register_form=GalleryRegisterForm,
+        password_util_cls=GalleryPasswordUtil,
+        username_util_cls=GalleryUsernameUtil,
+    )
     user_registered.connect(give_member_role, app)
     request_started.connect(forget_previous_user, app)
     request_started.connect(forget_previous_locale, app)
     app.after_request(keep_account_redirects_local)
-    app.view_functions["security.login"] = rate_limited(app.view_functions["security.login"])
+    sessions.init_app(app)
+    twofactor.init_app(app)
+    tokens.init_app(app)
+    views = app.view_functions
+    views["security.register"] = same_outcome_for_taken_addresses(views["security.register"])
+    for endpoint, by_address in RATE_LIMITED.items():
+        if endpoint in views:
+            views[endpoint] = rate_limited(views[endpoint], endpoint, by_address)
 
 
-def login_rate_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
+#: account views limited on POST: endpoint → what counts "per address" (None: client only)
+RATE_LIMITED: dict[str, Callable[[], str | None] | None] = {}
 
 
-def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Count every POST to the login view against LOGIN_RATE_LIMIT (429 beyond it).
+def form_address() -> str | None:
+    """The e-mail address (or username) a form is about, folded, for per-address limits."""
+    value = request.form.get("email") or request.form.get("identity") or ""
+    return value.strip().casefold() or None
 
-    The limit is entered as a context manager: Flask-Limiter registers it under
-    this code location once, whereas decorating the view would add one more
+
+def two_factor_account() -> str | None:
+    """The account whose code is being entered (Flask-Security keeps it in the session)."""
+    user_id = session.get("tf_user_id")
+    return str(user_id) if user_id else None
+
+
+RATE_LIMITED.update(
+    {
+        "security.login": None,
+        "security.register": form_address,
+        "security.forgot_password": form_address,
+        "security.send_confirmation": form_address,
+        "security.two_factor_token_validation": two_factor_account,
+        "security.mf_recovery": two_factor_account,
+    }
+)
+LIMIT_SETTINGS = {
+    "security.login": "LOGIN_RATE_LIMIT",
+    "security.two_factor_token_validation": "TWO_FACTOR_RATE_LIMIT",
+    "security.mf_recovery": "TWO_FACTOR_RATE_LIMIT",
+}
+
+
+def rate_limited(
+    view: Callable[..., Any], endpoint: str, by_address: Callable[[], str | None] | None
+) -> Callable[..., Any]:
+    """Count every POST to the view per client and (when it names one) per address.
+
+    The limits live in the shared limiter storage (Redis across nodes). Each is
+    entered as a context manager with its own scope: Flask-Limiter registers it
+    under this code location once, whereas decorating the view would add one more
     limit for every app the process creates (the test suite creates many).
     """
+    setting = LIMIT_SETTINGS.get(endpoint, "ACCOUNT_RATE_LIMIT")
+    scope = endpoint.removeprefix("security.")
 
     @wraps(view)
-    def login_view(*args: Any, **kwargs: Any) -> Any:
+    def limited_view(*args: Any, **kwargs: Any) -> Any:
         if request.method == "POST":
-            with limiter.limit(login_rate_limit):
+            with limiter.limit(config_limit(setting), scope=f"{scope}:client"):
                 pass
+            address = by_address() if by_address else None
+            if address:
+                with limiter.limit(
+                    config_limit(f"{setting}_PER_ADDRESS"),
+                    scope=f"{scope}:address",
+                    key_func=lambda: f"address:{address}",
+                ):
+                    pass
         return view(*args, **kwargs)
 
-    return login_view
+    return limited_view

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
@@ -52,15 +52,29 @@ def permission_required(permission: str) -> Callable[[F], F]:
     return decorator
 
 
+def needs_two_factor(user: Any = None) -> bool:
+    """True for staff (admin-access) without two-factor login while it is required."""
+    user = current_user if user is None else user
+    return (
+        bool(current_app.config["ADMIN_REQUIRES_TWO_FACTOR"])
+        and can("admin-access", user)
+        and not getattr(user, "tf_primary_method", None)
+    )
+
+
 class AdminAccessMixin:
     """Mixed into every Flask-Admin view, the index included."""
 
     required_permission = "admin-access"
 
     def is_accessible(self) -> bool:
-        return can("admin-access") and can(self.required_permission)
+        return can("admin-access") and can(self.required_permission) and not needs_two_factor()
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        here = request.full_path.rstrip("?")
         if not current_user.is_authenticated:
-            return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
+            return redirect(url_for("security.login", next=here))
+        if needs_two_factor():
+            flash(_l("Staff must turn on two-factor login before using the admin panel."), "info")
+            return redirect(url_for("security.two_factor_setup", next=here))
         raise Forbidden(_l("This part of the admin panel is not open to your account."))
