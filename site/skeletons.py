@@ -32,4 +32,5 @@ def skeleton(name: str) -> str:
 
 def is_mixed_script(name: str) -> bool:
     """True when letters of several scripts are mixed ("аlice": Cyrillic and Latin)."""
-    return bool(confusables.is_mixed_script(name))
+    # composed first: a decomposed "й" would count its combining breve as a script
+    return bool(confusables.is_mixed_script(unicodedata.normalize("NFC", name)))

@@ -83,9 +83,11 @@ def forget_previous_user(sender: Flask, **_: Any) -> None:
 
     Flask-Login keeps the user in `g`, and `g` outlives a request whenever an app
     context was already pushed (the test suite, CLI code making requests); a stale
-    user there would skip Flask-Security's session checks.
+    user there would skip Flask-Security's session checks. The request's API token
+    and CSRF state (Flask-WTF keeps the token in `g`) are forgotten likewise.
     """
-    g.pop("_login_user", None)
+    for name in ("_login_user", "api_token", "csrf_valid", sender.config["WTF_CSRF_FIELD_NAME"]):
+        g.pop(name, None)
 
 
 def keep_account_redirects_local(response: Response) -> Response:
@@ -113,13 +115,12 @@ def init_app(app: Flask) -> None:
     )
     twofactor.configure(app)
     datastore = SQLAlchemyUserDatastore(db, User, Role)
+    # Security() takes these classes only in its constructor, and the unbound object
+    # in gallery.extensions cannot import ours; init_app instantiates them per app.
+    security._password_util_cls = GalleryPasswordUtil
+    security._username_util_cls = GalleryUsernameUtil
     security.init_app(
-        app,
-        datastore,
-        login_form=IdentityLoginForm,
-        register_form=GalleryRegisterForm,
-        password_util_cls=GalleryPasswordUtil,
-        username_util_cls=GalleryUsernameUtil,
+        app, datastore, login_form=IdentityLoginForm, register_form=GalleryRegisterForm
     )
     user_registered.connect(give_member_role, app)
     request_started.connect(forget_previous_user, app)

@@ -48,6 +48,7 @@ def parse_date(value: str | None) -> dt.date:
 @api.get("/images")
 @visitor_cached()
 def latest() -> Any:
+    """The latest feed, newest first: {"items": [card…], "next_cursor"}; ?cursor=&limit= (1–50)."""
     limit = feeds.parse_limit(request.args.get("limit"))
     return jsonify(page_json(feeds.latest_page(request.args.get("cursor"), limit)))
 
@@ -55,6 +56,7 @@ def latest() -> Any:
 @api.get("/users/<username>/images")
 @visitor_cached()
 def profile(username: str) -> Any:
+    """One member's images, newest first, in the feed shape; ?cursor=&limit=."""
     limit = feeds.parse_limit(request.args.get("limit"))
     user = find_user(username)
     return jsonify(page_json(feeds.profile_page(user, request.args.get("cursor"), limit)))
@@ -63,6 +65,7 @@ def profile(username: str) -> Any:
 @api.get("/hot")
 @visitor_cached()
 def hot() -> Any:
+    """Images by decayed hot score: {"items": [card…]}; ?limit=."""
     limit = feeds.parse_limit(request.args.get("limit"))
     return jsonify({"items": cards(feeds.hot_images(limit))})
 
@@ -70,6 +73,7 @@ def hot() -> Any:
 @api.get("/picks")
 @visitor_cached()
 def picks() -> Any:
+    """A date's picks: {"date", "items": [card…]}; ?date=YYYY-MM-DD, today without one."""
     date = parse_date(request.args.get("date"))
     images = picks_service.picks_for(date)
     return jsonify({"date": date.isoformat(), "items": cards(images)})
@@ -78,12 +82,14 @@ def picks() -> Any:
 @api.get("/images/<int:image_id>")
 @visitor_cached()
 def image_card(image_id: int) -> Any:
+    """One image as a card."""
     return jsonify(cards([interactions.image_for_viewer(image_id)])[0])
 
 
 @api.get("/images/<int:image_id>/comments")
 @visitor_cached()
 def comments(image_id: int) -> Any:
+    """An image's comments, oldest first: {"items": [comment…], "next_cursor"}."""
     limit = feeds.parse_limit(request.args.get("limit"))
     image = interactions.image_for_viewer(image_id)
     page = interactions.comments_page(image, request.args.get("cursor"), limit)
@@ -97,6 +103,7 @@ def comments(image_id: int) -> Any:
     deduct_when=lambda r: r.status_code == 201,
 )
 def add_comment(image_id: int) -> Any:
+    """Comment on an image: body {"body": "…"} → 201 comment (member, confirmed)."""
     check("comment-create")
     image = interactions.visible_image(image_id)
     payload = request.get_json(silent=True)
@@ -109,6 +116,7 @@ def add_comment(image_id: int) -> Any:
 
 @api.post("/images/<int:image_id>/like")
 def like(image_id: int) -> Any:
+    """Like an image → {"liked": true, "like_count": n}."""
     check("like")
     result = interactions.like(current_user, interactions.visible_image(image_id))
     db.session.commit()
@@ -117,6 +125,7 @@ def like(image_id: int) -> Any:
 
 @api.delete("/images/<int:image_id>/like")
 def unlike(image_id: int) -> Any:
+    """Take a like back → {"liked": false, "like_count": n}."""
     check("like")
     result = interactions.unlike(current_user, interactions.visible_image(image_id))
     db.session.commit()
