@@ -150,6 +150,8 @@ SECURITY_MULTI_FACTOR_RECOVERY_CODES_N = 8
 SECURITY_TOTP_SECRETS = None  # {"1": "…"}: encrypts stored keys; None derives it from SECRET_KEY
 SECURITY_TOTP_ISSUER = SITE_NAME
 ADMIN_REQUIRES_TWO_FACTOR = True
+# Scripts use our API tokens (accounts/tokens.py), not Flask-Security's own token.
+SECURITY_API_ENABLED_METHODS = ["session"]
 REMEMBER_COOKIE_DURATION = timedelta(days=30)
 # Sessions (accounts/sessions.py) are kept server-side in Redis (the in-process
 # stand-in without REDIS_URL), so a copied cookie dies with its logout.

@@ -43,6 +43,8 @@ def seed_demo(quiet: bool) -> None:
         click.echo("\nDemo logins (development only):")
         for user in spec["users"]:
             note = "" if user.get("confirmed", True) else "  (unconfirmed)"
+            if user.get("totp_key"):
+                note += f"  two-factor key: {user['totp_key']}"
             click.echo(
                 f"  {user['username']:<10} {user['email']:<26} "
                 f"{user['password']:<22} {', '.join(user['roles'])}{note}"

@@ -12,7 +12,7 @@ from flask import Flask, Response, current_app, g, request, request_started, ses
 from flask_babel import lazy_gettext as _l
 from flask_security import LoginForm, SQLAlchemyUserDatastore, user_registered
 from flask_security.datastore import UserDatastore
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired
 
 from gallery.accounts import sessions, tokens, twofactor
@@ -42,6 +42,8 @@ class IdentityLoginForm(LoginForm):
         validators=[DataRequired(message=_l("Enter your e-mail address or username."))],
         render_kw={"autocomplete": "username"},
     )
+
+    remember = BooleanField(_l("Remember this browser for 30 days"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -42,12 +42,12 @@ def set_fixed_key(user: Any, base32_key: str) -> None:
 
 def mail_on(sender: Flask, user: Any, method: str | None = None, **extra: Any) -> None:
     """Tell the owner that two-factor login was turned on (or its method changed)."""
-    send_mail(_("Two-factor login is on"), user.email, "two_factor_on", user=user)
+    send_mail(_("Two-factor login is on"), user.email, "security/email/two_factor_on", user=user)
 
 
 def mail_off(sender: Flask, user: Any, **extra: Any) -> None:
     """Tell the owner that two-factor login was turned off."""
-    send_mail(_("Two-factor login is off"), user.email, "two_factor_off", user=user)
+    send_mail(_("Two-factor login is off"), user.email, "security/email/two_factor_off", user=user)
 
 
 def init_app(app: Flask) -> None:

@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 
@@ -75,6 +76,6 @@ class AdminAccessMixin:
         if not current_user.is_authenticated:
             return redirect(url_for("security.login", next=here))
         if needs_two_factor():
-            flash(_l("Staff must turn on two-factor login before using the admin panel."), "info")
+            flash(_("Staff must turn on two-factor login before using the admin panel."), "info")
             return redirect(url_for("security.two_factor_setup", next=here))
         raise Forbidden(_l("This part of the admin panel is not open to your account."))
