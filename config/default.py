@@ -152,6 +152,9 @@ SECURITY_TOTP_ISSUER = SITE_NAME
 ADMIN_REQUIRES_TWO_FACTOR = True
 # Scripts use our API tokens (accounts/tokens.py), not Flask-Security's own token.
 SECURITY_API_ENABLED_METHODS = ["session"]
+# `flask users` and `flask roles` are ours (accounts/cli.py), not Flask-Security's.
+SECURITY_CLI_USERS_NAME = False
+SECURITY_CLI_ROLES_NAME = False
 REMEMBER_COOKIE_DURATION = timedelta(days=30)
 # Sessions (accounts/sessions.py) are kept server-side in Redis (the in-process
 # stand-in without REDIS_URL), so a copied cookie dies with its logout.

@@ -1,4 +1,4 @@
-"""Operator commands: flask seed / roles / crawl / import / hot / picks / cache / purge."""
+"""Operator commands: flask seed / users / roles / crawl / import / hot / picks / cache / purge."""
 
 from __future__ import annotations
 
@@ -8,26 +8,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from gallery.extensions import db
+from gallery.accounts.cli import GROUPS as accounts_groups
 from gallery.feeds.cli import GROUPS as feeds_groups
 from gallery.jobs.cli import crawl_command, import_command
 from gallery.jobs.seeding import seed_demo_data
 from gallery.media.cli import storage_cli
 from gallery.moderation.cli import purge_command
 from gallery.paths import ROOT
-from gallery.roles import sync_roles
 
 seed_cli = AppGroup("seed", help="Fill the site with demo data.")
-roles_cli = AppGroup("roles", help="Roles and their permissions.")
-
-
-@roles_cli.command("sync")
-def roles_sync() -> None:
-    """Create or update the roles of gallery.roles (idempotent)."""
-
-    changed = sync_roles()
-    db.session.commit()
-    click.echo(f"roles synced; changed: {', '.join(changed) or 'none'}")
 
 
 @seed_cli.command("demo")
@@ -57,7 +46,7 @@ def init_app(app: Flask) -> None:
 
     for group in (
         seed_cli,
-        roles_cli,
+        *accounts_groups,
         *feeds_groups,
         purge_command,
         crawl_command,
