@@ -15,6 +15,7 @@ from gallery.jobs.seeding import seed_demo_data
 from gallery.media.cli import storage_cli
 from gallery.moderation.cli import purge_command
 from gallery.paths import ROOT
+from gallery.social.cli import GROUPS as social_groups
 
 seed_cli = AppGroup("seed", help="Fill the site with demo data.")
 
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
         seed_cli,
         *accounts_groups,
         *feeds_groups,
+        *social_groups,
         purge_command,
         crawl_command,
         import_command,

@@ -120,6 +120,10 @@ class SecureModelView(AdminAccessMixin, ModelView):
     form_base_class = SecureForm
     can_create = False
     can_delete = False
+    # No edit form unless a view opts in with its own form_columns and an audited
+    # update_model: comments are hidden, restored or purged, never rewritten, and
+    # nothing changes an author, an image or a date here.
+    can_edit = False
     can_export = False
     page_size = 50
     named_filter_urls = True
