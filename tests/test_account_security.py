@@ -3,8 +3,6 @@ limits on the account forms, sessions that end, and the security page."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask_security import current_user
 from sqlalchemy import select
@@ -12,16 +10,9 @@ from sqlalchemy import select
 from gallery.extensions import db
 from gallery.models import User
 from gallery.moderation import actions as moderation
-from tests.conftest import AuthActions
-from tests.factories import create_image, create_user, csrf_token_from
-from tests.test_accounts import outbox, page_text, register
-
-FIELD_ERRORS = re.compile(r"invalid-feedback[^>]*>\s*([^<]+?)\s*<")
-
-
-def field_errors(response) -> list[str]:
-    return FIELD_ERRORS.findall(page_text(response))
-
+from tests.support.accounts import field_errors, logged_in, outbox, page_text, register
+from tests.support.auth import AuthActions, csrf_token_from
+from tests.support.factories import create_image, create_user
 
 # -- passwords -------------------------------------------------------------------
 
@@ -170,12 +161,6 @@ def test_session_id_changes_at_login(app, client, auth):
     planted = client.get_cookie("session", domain="localhost").value
     auth.login("bob", "password-bob")
     assert client.get_cookie("session", domain="localhost").value != planted
-
-
-def logged_in(client) -> bool:
-    with client:
-        client.get("/reset")
-        return current_user.is_authenticated
 
 
 def test_log_out_everywhere_ends_the_other_sessions_only(app, client, auth):

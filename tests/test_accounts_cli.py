@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from gallery.extensions import db
 from gallery.models import AuditLog, User
-from tests.factories import create_user
+from tests.support.factories import create_user
 
 STRONG = "violet tram under the lake"
 

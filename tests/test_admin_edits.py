@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from gallery.extensions import db
 from gallery.models import AuditLog, Comment, Image, Like
 from gallery.moderation import actions as moderation
-from tests.factories import create_comment, create_image, create_user
-from tests.moderation_support import csrf, login_as
+from tests.support.auth import csrf, login_as
+from tests.support.factories import create_comment, create_image, create_user
 
 EDITABLE = {"caption", "shop_title", "shop_url", "active", "role_names"}
 

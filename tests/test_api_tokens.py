@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from gallery.extensions import db
 from gallery.models import ApiToken, Comment, Image
-from tests.factories import create_image, create_user, csrf_token_from
-from tests.sample_images import jpeg
-from tests.test_accounts import page_text
+from tests.support.accounts import page_text
+from tests.support.auth import csrf_token_from
+from tests.support.factories import create_image, create_user
+from tests.support.sample_images import jpeg
 
 SECRET_ON_PAGE = re.compile(r'id="token-secret"[^>]*value="([^"]+)"')
 

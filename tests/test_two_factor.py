@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask_security import current_user
 
 from gallery.extensions import db
 from gallery.models import User
-from tests.factories import create_user, csrf_token_from
-from tests.test_accounts import outbox, page_text
-from tests.two_factor_support import (
+from tests.support.accounts import logged_in, outbox, page_text
+from tests.support.auth import csrf_token_from
+from tests.support.factories import create_user
+from tests.support.two_factor import (
     KEY_ON_PAGE,
     STAFF_KEY,
     code,
@@ -39,12 +39,6 @@ def set_up_two_factor(client) -> str:
     )
     assert response.status_code == 302, page_text(response)
     return key
-
-
-def logged_in(client) -> bool:
-    with client:
-        client.get("/reset")
-        return current_user.is_authenticated
 
 
 def test_staff_without_two_factor_are_sent_to_set_it_up(client, auth):

@@ -15,8 +15,8 @@ from werkzeug.serving import make_server
 from gallery.accounts import tokens
 from gallery.extensions import db
 from gallery.models import Image
-from tests.factories import create_user
-from tests.sample_images import jpeg, png
+from tests.support.factories import create_user
+from tests.support.sample_images import jpeg, png
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 SCRIPT = re.compile(r"<!-- upload-script -->\n```python\n(.*?)```", re.S)

@@ -9,7 +9,8 @@ import pyotp
 
 from gallery.accounts import twofactor
 from gallery.extensions import db
-from tests.factories import create_user, csrf_token_from
+from tests.support.auth import csrf_token_from
+from tests.support.factories import create_user
 
 STAFF_KEY = "STAFFTESTTOTPKEYSTAFFTESTTOTPKEY"
 KEY_ON_PAGE = re.compile(r'id="totp-key"[^>]*>([A-Z2-7 -]+)<')
