@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from gallery.accounts import twofactor
 from gallery.extensions import db
 from gallery.models import AuditLog, User
 from tests.support.factories import create_user
+from tests.support.two_factor import STAFF_KEY
 
 STRONG = "violet tram under the lake"
 
@@ -113,3 +115,16 @@ def test_roles_commands_say_what_is_wrong(runner):
 def test_roles_sync_stays(runner):
     result = runner.invoke(args=["roles", "sync"])
     assert result.exit_code == 0 and "roles synced" in result.output
+
+
+def test_users_reset_two_factor(runner):
+    user = create_user("mod", roles=("moderator",))
+    twofactor.set_fixed_key(user, STAFF_KEY)
+    db.session.commit()
+    result = runner.invoke(args=["users", "reset-two-factor", "mod"])
+    assert result.exit_code == 0 and "turned off" in result.output
+    db.session.expire_all()
+    assert db.session.get(User, user.id).tf_primary_method is None
+    assert db.session.scalar(select(AuditLog.action)) == "user.two_factor_reset"
+    again = runner.invoke(args=["users", "reset-two-factor", "mod"])
+    assert "was not on" in again.output

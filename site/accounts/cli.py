@@ -42,6 +42,18 @@ def users_create(username: str, email: str, password: str, roles: tuple[str, ...
     click.echo(f"created {users.describe(user)}")
 
 
+@users_cli.command("reset-two-factor")
+@click.argument("user")
+def users_reset_two_factor(user: str) -> None:
+    """Turn two-factor login off for USER (lost phone and recovery codes); audited."""
+    try:
+        changed = users.reset_two_factor(user)
+    except GalleryError as error:
+        raise fail(error) from error
+    db.session.commit()
+    click.echo("two-factor login turned off" if changed else "two-factor login was not on")
+
+
 @roles_cli.command("sync")
 def roles_sync() -> None:
     """Create or update the roles of gallery.roles (idempotent)."""

@@ -72,6 +72,26 @@ def change_role(identity: str, role_name: str, add: bool, actor: User | None = N
     return moderation.set_user_roles(user, roles, actor, "cli")
 
 
+def reset_two_factor(identity: str, actor: User | None = None) -> bool:
+    """Turn two-factor login off for a member who lost the phone and the recovery
+    codes (they set it up again at the next visit to /admin); audited. Caller commits."""
+    user = find_user(identity)
+    if not user.tf_primary_method:
+        return False
+    security.datastore.tf_reset(user)
+    user.mf_recovery_codes = None
+    moderation.audit(
+        actor,
+        "cli",
+        "user.two_factor_reset",
+        "user",
+        user.id,
+        {"two_factor": True},
+        {"two_factor": False},
+    )
+    return True
+
+
 def describe(user: Any) -> str:
     roles = ", ".join(sorted(r.name for r in user.roles))
     return f"{user.username} <{user.email}> roles: {roles or '-'}"
