@@ -8,11 +8,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from gallery.accounts.cli import GROUPS as accounts_groups
+from gallery.accounts import twofactor
+from gallery.extensions import db, security
 from gallery.feeds.cli import GROUPS as feeds_groups
 from gallery.jobs.cli import crawl_command, import_command
 from gallery.jobs.seeding import seed_demo_data
 from gallery.media.cli import storage_cli
+from gallery.moderation.cli import GROUPS as staff_groups
 from gallery.moderation.cli import purge_command
 from gallery.paths import ROOT
 from gallery.social.cli import GROUPS as social_groups
@@ -29,6 +31,12 @@ def seed_demo(quiet: bool) -> None:
         raise click.ClickException("flask seed demo is refused under the production config.")
     spec = json.loads((ROOT / "seeds" / "demo.json").read_text())
     summary = seed_demo_data(spec, ROOT / "seeds" / "images", echo=click.echo)
+    for user in spec["users"]:  # demo staff: a fixed two-factor key, printed with the login
+        if user.get("totp_key"):
+            twofactor.set_fixed_key(
+                security.datastore.find_user(username=user["username"]), user["totp_key"]
+            )
+    db.session.commit()
     if not quiet:
         click.echo("\nDemo logins (development only):")
         for user in spec["users"]:
@@ -47,7 +55,7 @@ def init_app(app: Flask) -> None:
 
     for group in (
         seed_cli,
-        *accounts_groups,
+        *staff_groups,
         *feeds_groups,
         *social_groups,
         purge_command,

@@ -10,7 +10,6 @@ from typing import Any
 from flask_security import hash_password
 from sqlalchemy import func, select
 
-from gallery.accounts import twofactor
 from gallery.extensions import db, security
 from gallery.feeds.hot import rebuild_hot
 from gallery.media.importer import import_tree
@@ -31,8 +30,6 @@ def ensure_user(spec: dict[str, Any]) -> User:
         )
     for role in spec["roles"]:
         datastore.add_role_to_user(user, role)
-    if spec.get("totp_key"):  # demo staff: a fixed two-factor key, printed with the login
-        twofactor.set_fixed_key(user, spec["totp_key"])
     return user
 
 

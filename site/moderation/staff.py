@@ -1,5 +1,5 @@
-"""Accounts made and changed by staff outside the web forms (the CLI): the same
-username, e-mail and password rules as /register, and audited role changes."""
+"""Staff on the command line: accounts made outside the web forms (the same username,
+e-mail and password rules as /register), audited role changes, two-factor resets."""
 
 from __future__ import annotations
 
