@@ -13,9 +13,11 @@ from sqlalchemy import delete, or_, select, update
 from gallery.errors import BadRequest, Forbidden, NotFound, StorageUnavailable
 from gallery.extensions import db
 from gallery.formats import iso_utc
+from gallery.feeds import index as search_index
 from gallery.media.ingest import SweepReport, delete_image_files, remove_files
 from gallery.models import (
     HIDDEN,
+    NOTIFY_HIDDEN,
     PENDING,
     REJECTED,
     VISIBLE,
@@ -30,6 +32,7 @@ from gallery.models import (
 )
 from gallery.roles import can
 from gallery.signals import image_changed, picks_changed
+from gallery.social import notifications
 from gallery.urls import clean_shop_url
 
 ORIGINS = ("admin", "page", "api", "cli")
@@ -128,6 +131,7 @@ def hide_image(image: Image, actor: User | None, origin: str, reason: str = "") 
     if image.status not in HIDEABLE:
         return False
     _set_image_status(image, HIDDEN, actor, origin, "image.hide", reason)
+    notifications.notify(image.user_id, NOTIFY_HIDDEN, actor=actor, image=image, reason=reason)
     return True
 
 
@@ -229,6 +233,14 @@ def hide_comment(comment: Comment, actor: User | None, origin: str, reason: str 
         after["reason"] = reason
     audit(actor, origin, "comment.hide", "comment", comment.id, before, after)
     db.session.flush()
+    notifications.notify(
+        comment.user_id,
+        NOTIFY_HIDDEN,
+        actor=actor,
+        image=comment.image,
+        comment=comment,
+        reason=reason,
+    )
     _changed(comment.image_id, "comment.hide")
     return True
 
@@ -351,6 +363,8 @@ def edit_image(
         return False
     audit(actor, origin, "image.edit", "image", image.id, before, after)
     db.session.flush()
+    if after["caption"] != before["caption"]:
+        search_index.index_image(image)  # tags and search terms follow the caption
     _changed(image.id, "edit")
     return True
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask import Flask
 
 # the view modules attach their routes to the blueprints when they are imported
-from gallery.public import api_views, media, pages, reports, uploads  # noqa: F401
+from gallery.public import (  # noqa: F401
+    api_views,
+    discovery,
+    discovery_api,
+    media,
+    pages,
+    reports,
+    uploads,
+)
 from gallery.public.blueprints import api, bp
 
 
