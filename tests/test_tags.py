@@ -174,7 +174,8 @@ def test_trending_decays_with_age_and_moderators_can_hide_a_tag(
 def test_members_cannot_hide_tags(app: Any, alice: Any, client: Any, auth: Any) -> None:
     indexed_image(alice, "#fresh")
     auth.login("alice", "password-alice")
-    response = client.post("/t/fresh/trending", data={"hidden": "1", "csrf_token": auth.csrf_token()})
+    token = auth.csrf_token()
+    response = client.post("/t/fresh/trending", data={"hidden": "1", "csrf_token": token})
     assert response.status_code == 403
     assert db.session.scalar(select(Tag.hidden_from_trending).where(Tag.name == "fresh")) is False
 
