@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from gallery.extensions import db
-from gallery.moderation.actions import hide_image
 from gallery.models import utcnow
+from gallery.moderation.actions import hide_image
 from tests.discovery_support import indexed_image
 from tests.factories import create_user
 from tests.feeds_support import count_statements, ids

@@ -67,9 +67,7 @@ def test_upload_stores_tags_from_the_caption(app: Any, client: Any) -> None:
     assert response.status_code == 201, response.get_json()
     image_id = response.get_json()["id"]
     names = set(
-        db.session.scalars(
-            select(Tag.name).join(ImageTag).where(ImageTag.image_id == image_id)
-        )
+        db.session.scalars(select(Tag.name).join(ImageTag).where(ImageTag.image_id == image_id))
     )
     assert names == {"夜市", "nightmarket"}
     assert ids(client.get("/api/tags/NightMarket/images")) == [image_id]
