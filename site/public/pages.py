@@ -162,8 +162,8 @@ def image(image_id: int):
     comments = interactions.comments_page(
         image, request.args.get("cursor") or None, COMMENT_PAGE_SIZE
     )
-    card = cards.card(image, comments=[])
-    card["views"] = views
+    card = cards.card(image, comments=[], pending={})
+    card["views"] = views  # the same sum the cards show, read before a flush could move it
     return render_template(
         "public/image.html",
         image=image,
