@@ -18,8 +18,8 @@ from gallery.extensions import db
 from gallery.feeds import latest as feeds
 from gallery.feeds.picks import ensure_automatic_picks
 from gallery.models import Image, Like, utcnow
-from tests.factories import create_image, create_user
-from tests.feeds_support import ids
+from tests.support.factories import create_image, create_user
+from tests.support.feeds import ids
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36"
 
@@ -110,7 +110,7 @@ def test_every_place_shows_the_same_view_count(app: Any, client: Any) -> None:
     assert '<span data-slot="views">1</span>' in home
     from flask import g
 
-    from tests.factories import csrf_token_from
+    from tests.support.auth import csrf_token_from
 
     admin_client = app.test_client()
     g.pop("csrf_token", None)  # the test's app context spans requests

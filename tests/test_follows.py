@@ -11,8 +11,9 @@ import pytest
 from gallery.extensions import db
 from gallery.models import utcnow
 from gallery.moderation.actions import hide_image
-from tests.factories import create_image, create_user
-from tests.feeds_support import Member, count_statements, ids, make_images
+from tests.support.auth import Member
+from tests.support.factories import create_image, create_user
+from tests.support.feeds import count_statements, ids, make_images
 
 
 @pytest.fixture

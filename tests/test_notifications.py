@@ -15,8 +15,9 @@ from gallery.feeds.picks import schedule_pick
 from gallery.models import Comment, utcnow
 from gallery.moderation.actions import hide_comment, hide_image
 from gallery.social import notifications
-from tests.factories import create_image, create_user, csrf_token_from
-from tests.feeds_support import Member, count_statements
+from tests.support.auth import Member, csrf_token_from
+from tests.support.factories import create_image, create_user
+from tests.support.feeds import count_statements
 
 
 def inbox(client: Any) -> dict[str, Any]:

@@ -13,14 +13,9 @@ import pytest
 from gallery.extensions import db
 from gallery.models import utcnow
 from gallery.moderation.actions import hide_image
-from tests.discovery_support import indexed_image
-from tests.factories import create_user
-from tests.feeds_support import count_statements, ids
-
-
-@pytest.fixture
-def alice(app: Any) -> Any:
-    return create_user("alice")
+from tests.support.discovery import indexed_image
+from tests.support.factories import create_user
+from tests.support.feeds import count_statements, ids
 
 
 def test_two_character_chinese_word_finds_its_image(app: Any, alice: Any, client: Any) -> None:

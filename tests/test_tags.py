@@ -16,14 +16,9 @@ from gallery.feeds.index import caption_parts, index_terms, parse_tags, query_te
 from gallery.feeds.tags import compute_trending
 from gallery.models import ImageTag, Tag, utcnow
 from gallery.moderation.actions import edit_image, hide_image
-from tests.discovery_support import indexed_image
-from tests.factories import create_user
-from tests.feeds_support import count_statements, ids
-
-
-@pytest.fixture
-def alice(app: Any) -> Any:
-    return create_user("alice")
+from tests.support.discovery import indexed_image
+from tests.support.factories import create_user
+from tests.support.feeds import count_statements, ids
 
 
 @pytest.mark.parametrize(
@@ -54,8 +49,8 @@ def test_caption_parts_split_tags_from_text() -> None:
 
 def test_upload_stores_tags_from_the_caption(app: Any, client: Any) -> None:
     """The real upload path (media.ingest) stores the tags."""
-    from tests.feeds_support import Member
-    from tests.sample_images import jpeg
+    from tests.support.auth import Member
+    from tests.support.sample_images import jpeg
 
     member = Member(client, "uploader")
     response = member.client.post(

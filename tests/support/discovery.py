@@ -7,7 +7,7 @@ from typing import Any
 from gallery.extensions import db
 from gallery.feeds.index import index_image
 from gallery.models import Image, User
-from tests.factories import create_image
+from tests.support.factories import create_image
 
 
 def indexed_image(author: User, caption: str, **fields: Any) -> Image:
