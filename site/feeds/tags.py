@@ -78,7 +78,7 @@ def compute_trending(now: dt.datetime | None = None) -> list[dict[str, Any]]:
 def trending_tags() -> list[dict[str, Any]]:
     """The trending tags, cached in Redis (TRENDING_CACHE_SECONDS); hiding an image or a
     tag starts a new cache generation, so they leave at once."""
-    ttl = int(current_app.config.get("TRENDING_CACHE_SECONDS", 300))
+    ttl = int(current_app.config["TRENDING_CACHE_SECONDS"])
     return cache.remember(cache.key("trending-tags"), compute_trending, ttl)
 
 
