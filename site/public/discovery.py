@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask_security import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from gallery.caching.pagecache import visitor_cached
 from gallery.extensions import db
@@ -120,8 +121,12 @@ def notifications_read():  # type: ignore[no-untyped-def]
 
 
 def unread_notifications() -> int:
-    """The bell's number for the navbar (Redis; 0 for visitors)."""
-    return notifications.unread_count(current_user)
+    """The bell's number for the navbar (Redis; 0 for visitors). An error page rendered
+    while the database is down still renders, without the number."""
+    try:
+        return notifications.unread_count(current_user)
+    except SQLAlchemyError:
+        return 0
 
 
 @bp.app_context_processor
