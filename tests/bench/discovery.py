@@ -206,9 +206,8 @@ def run(echo: Callable[[str], None]) -> None:
             ),
             ("Following, 500 busy accounts", lambda: following_page(busy_member, None, 20)),
         ]
-        echo(
-            f"{images:,} images on {db.engine.dialect.name}; median of {repeat} runs (query + cards)"
-        )
+        backend = db.engine.dialect.name
+        echo(f"{images:,} images on {backend}; median of {repeat} runs (query + cards)")
         baseline = None
         for label, call in cases:
             ms = median_ms(timed(call), repeat)
