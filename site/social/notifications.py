@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 from gallery.caching import cache
 from gallery.caching.kv import redis_store
 from gallery.extensions import db
+from gallery.feeds.latest import encode_cursor, keyset
 from gallery.models import (
     NOTIFY_FOLLOW,
     NOTIFY_HIDDEN,
@@ -147,8 +148,6 @@ def unread_count(user: Any) -> int:
 def notifications_page(user: User, cursor: str | None, limit: int) -> Any:
     """A member's notifications, newest first, keyset-paged (gallery.feeds.latest.Page),
     with actors, images and comments loaded in the same statement."""
-    from gallery.feeds.latest import keyset  # the feeds own the cursors; they import us not
-
     statement = _visible(
         select(Notification, Image, Comment)
         .where(Notification.user_id == user.id)
@@ -159,8 +158,6 @@ def notifications_page(user: User, cursor: str | None, limit: int) -> Any:
     items = [row[0] for row in rows]
     next_cursor = None
     if len(items) > limit:
-        from gallery.feeds.latest import encode_cursor  # see above
-
         items = items[:limit]
         next_cursor = encode_cursor(items[-1].created_at, items[-1].id)
     return items, next_cursor
