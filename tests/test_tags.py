@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from gallery.extensions import db
-from gallery.feeds.index import caption_parts, index_terms, parse_tags, query_terms
 from gallery.feeds.tags import compute_trending
+from gallery.media.captions import caption_parts, index_terms, parse_tags, query_terms
 from gallery.models import ImageTag, Tag, utcnow
 from gallery.moderation.actions import edit_image, hide_image
 from tests.support.discovery import indexed_image

@@ -17,10 +17,9 @@ from gallery.caching import cache
 from gallery.errors import BadRequest, Conflict
 from gallery.extensions import db
 from gallery.feeds.latest import hot_ids, images_by_ids
-from gallery.models import NOTIFY_PICK, VISIBLE, Image, Pick, User, today, utcnow
+from gallery.models import VISIBLE, Image, Pick, User, today, utcnow
 from gallery.moderation.actions import audit
-from gallery.signals import picks_changed
-from gallery.social import notifications
+from gallery.signals import pick_scheduled, picks_changed
 
 
 def pick_state(pick: Pick) -> dict[str, Any]:
@@ -93,9 +92,7 @@ def schedule_pick(
     db.session.add(pick)
     db.session.flush()
     _audit(actor, origin, "pick.schedule", pick, None, pick_state(pick))
-    notifications.notify(
-        image.user_id, NOTIFY_PICK, actor=actor, image=image, reason=date.isoformat()
-    )
+    pick_scheduled.send(current_app._get_current_object(), image=image, actor=actor, date=date)
     _changed(date)
     return pick
 

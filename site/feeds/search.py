@@ -1,6 +1,6 @@
 """Search over captions, tags and usernames, in Chinese and English.
 
-Images: every query term must be in the image's index (gallery.feeds.index); the
+Images: every query term must be in the image's index (gallery.media.captions); the
 first term drives an index range on search_term(term, weight, image_id) and the
 others are primary-key look-ups, so a page costs one statement whatever the size
 of the table. Ranked by weight (the words are one of its tags before caption
@@ -21,8 +21,8 @@ from sqlalchemy import and_, exists, or_, select
 from gallery.errors import BadRequest
 from gallery.extensions import db
 from gallery.feeds.cards import with_authors
-from gallery.feeds.index import WORD_PATTERN, normalise_tag, query_terms, words_of
 from gallery.feeds.latest import DEFAULT_LIMIT, Page
+from gallery.media.captions import WORD_PATTERN, normalise_tag, query_terms, words_of
 from gallery.models import VISIBLE, Image, SearchTerm, Tag, User
 
 SEARCH_TYPES = ("images", "tags", "users")

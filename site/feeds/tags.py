@@ -14,8 +14,8 @@ from gallery.caching import cache
 from gallery.errors import NotFound
 from gallery.extensions import db
 from gallery.feeds.cards import with_authors
-from gallery.feeds.index import normalise_tag
 from gallery.feeds.latest import DEFAULT_LIMIT, PENDING_KEY, Page, page_of
+from gallery.media.captions import normalise_tag
 from gallery.models import VISIBLE, Image, ImageTag, Tag, User, utcnow
 
 TRENDING_SIZE = 12

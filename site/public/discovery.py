@@ -11,7 +11,7 @@ from gallery.extensions import db
 from gallery.feeds import cards, search
 from gallery.feeds import tags as tag_feeds
 from gallery.feeds.following import following_page
-from gallery.feeds.index import caption_parts
+from gallery.media.captions import caption_parts
 from gallery.moderation.actions import audit
 from gallery.public.blueprints import bp
 from gallery.public.pages import FEED_PAGE_SIZE, cursor_arg

@@ -16,8 +16,8 @@ from gallery.feeds import search
 from gallery.feeds import tags as tag_feeds
 from gallery.feeds.cards import author_json
 from gallery.feeds.following import following_page
-from gallery.public.blueprints import api
 from gallery.public.api_views import find_user, page_json
+from gallery.public.blueprints import api
 from gallery.roles.access import check
 from gallery.social import follows, notifications
 

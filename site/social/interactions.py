@@ -16,8 +16,8 @@ from gallery.feeds.latest import page_of
 from gallery.models import NOTIFY_COMMENT, NOTIFY_LIKE, VISIBLE, Comment, Image, Like, User, utcnow
 from gallery.roles import can
 from gallery.signals import image_changed
-from gallery.urls import is_shop_url
 from gallery.social import notifications
+from gallery.urls import is_shop_url
 
 COMMENT_MAX = 1000
 

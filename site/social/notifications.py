@@ -22,6 +22,7 @@ from gallery.models import (
     NOTIFY_FOLLOW,
     NOTIFY_HIDDEN,
     NOTIFY_LIKE,
+    NOTIFY_PICK,
     VISIBLE,
     Comment,
     Image,
@@ -29,7 +30,7 @@ from gallery.models import (
     User,
     utcnow,
 )
-from gallery.signals import image_changed
+from gallery.signals import content_hidden, image_changed, pick_scheduled
 
 UNREAD_PREFIX = "gallery:notifications:unread:"
 UNREAD_TTL = 7 * 24 * 3600
@@ -230,9 +231,37 @@ def _on_image_changed(sender: Any, image_id: int, reason: str = "", **_: Any) ->
         recount_later(image.user_id)
 
 
+def _on_content_hidden(
+    sender: Any,
+    user_id: int,
+    actor: User | None = None,
+    image_id: int | None = None,
+    comment_id: int | None = None,
+    reason: str = "",
+    **_: Any,
+) -> None:
+    """A moderator hid a member's image or comment: tell them, with the reason."""
+    notify(
+        user_id,
+        NOTIFY_HIDDEN,
+        actor=actor,
+        image=db.session.get(Image, image_id) if image_id else None,
+        comment=db.session.get(Comment, comment_id) if comment_id else None,
+        reason=reason,
+    )
+
+
+def _on_pick_scheduled(sender: Any, image: Image, actor: User | None, date: Any, **_: Any) -> None:
+    """A moderator picked a member's image for a date."""
+    notify(image.user_id, NOTIFY_PICK, actor=actor, image=image, reason=date.isoformat())
+
+
 def init_app(app: Flask) -> None:
-    """Connect the count keeping to the signals and the Session (once per process)."""
+    """Connect the notices and the count keeping to the signals and the Session (once
+    per process)."""
     image_changed.connect(_on_image_changed, weak=False)
+    content_hidden.connect(_on_content_hidden, weak=False)
+    pick_scheduled.connect(_on_pick_scheduled, weak=False)
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)

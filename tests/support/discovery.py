@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gallery.extensions import db
-from gallery.feeds.index import index_image
+from gallery.media.captions import index_image
 from gallery.models import Image, User
 from tests.support.factories import create_image
 

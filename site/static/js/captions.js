@@ -1,6 +1,6 @@
 // captions.js: a caption as DOM nodes: its #tags become links to /t/<tag> and the
 // searched words are wrapped in <mark>. Only createElement and textContent are used,
-// so nothing the author wrote can become HTML. Mirrors gallery.feeds.index.
+// so nothing the author wrote can become HTML. Mirrors gallery.media.captions.
 
 const TAG = /(?<![\p{L}\p{N}_&#])#([\p{L}\p{N}][\p{L}\p{N}_]*)/gu;
 

@@ -1,4 +1,4 @@
-"""Tags and the search index of an image, kept in step with its caption.
+"""What a caption says: its #tags and its search terms, stored in step with it.
 
 Called by the two service functions that write captions: media.ingest (create)
 and moderation.actions.edit_image (edit). Nothing here commits.
