@@ -84,6 +84,7 @@ HOT_LIKE_WEIGHT = 5  # points per like
 HOT_CACHE_SECONDS = 30  # the cached id list of the hot ranking
 PICKS_CACHE_SECONDS = 300  # the cached id list of a date's picks
 FEED_PAGE_CACHE_SECONDS = 30  # whole responses cached for visitors (no session cookie)
+TRENDING_CACHE_SECONDS = 300  # the cached list of trending tags
 # Rate limits must not take the site down with Redis: short timeouts, errors
 # swallowed, and an in-memory fallback while the storage is unreachable.
 RATELIMIT_STORAGE_URI = None  # None: REDIS_URL when set, else memory://

@@ -20,6 +20,7 @@ from gallery.feeds import latest as feeds
 from gallery.i18n import select_locale
 from gallery.media import ingest
 from gallery.paths import ROOT
+from gallery.social import notifications
 
 __all__ = ["ROOT", "create_app"]
 
@@ -38,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     value_cache.init_app(app)  # the Redis circuit breaker
     feeds.init_app(app)  # cache invalidation on image and picks changes
     ingest.init_app(app)  # stored files follow the transaction
+    notifications.init_app(app)  # unread counts follow commits and hides
     accounts.init_app(app)  # Flask-Security-Too
     public.init_app(app)  # pages, JSON API, media route
     admin.init_app(app)  # Flask-Admin

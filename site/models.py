@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym, validates
 
 from gallery.extensions import db
@@ -295,3 +296,105 @@ class ApiToken(db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship()
+# --- discovery: tags, the search index, follows, notifications ----------------
+
+
+def exact_string(length: int) -> String:
+    """A string compared byte for byte on MariaDB too (its default collation folds
+    accents and case, so 'café' and 'cafe' would collide in a unique index)."""
+    return String(length).with_variant(
+        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+    )
+
+
+class Tag(db.Model):
+    """A #tag used in captions (stored case-folded)."""
+
+    __tablename__ = "tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(exact_string(64), unique=True)
+    # a moderator may keep a tag out of the trending list (its page stays)
+    hidden_from_trending: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ImageTag(db.Model):
+    """An image carries a tag; created_at copies the image's, for the tag page's keyset."""
+
+    __tablename__ = "image_tag"
+    __table_args__ = (Index("ix_image_tag_feed", "tag_id", "created_at", "image_id"),)
+
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("image.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SearchTerm(db.Model):
+    """The search index: one row per (word or CJK n-gram, image). Latin words are
+    case-folded whole words; CJK runs give their single characters and bigrams, so a
+    2-character Chinese word is one exact term on SQLite and MariaDB alike."""
+
+    __tablename__ = "search_term"
+    __table_args__ = (
+        Index("ix_search_term_rank", "term", "weight", "image_id"),
+        Index("ix_search_term_image", "image_id"),
+    )
+
+    term: Mapped[str] = mapped_column(exact_string(64), primary_key=True)
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("image.id", ondelete="CASCADE"), primary_key=True
+    )
+    weight: Mapped[int] = mapped_column(Integer, default=1)  # 2: a tag, 1: caption text
+
+
+class Follow(db.Model):
+    """A member follows another member."""
+
+    __tablename__ = "follow"
+    __table_args__ = (Index("ix_follow_followed", "followed_id", "follower_id"),)
+
+    follower_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    followed_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# Notification.kind values
+NOTIFY_LIKE = "like"
+NOTIFY_COMMENT = "comment"
+NOTIFY_FOLLOW = "follow"
+NOTIFY_PICK = "pick"
+NOTIFY_HIDDEN = "hidden"
+
+
+class Notification(db.Model):
+    """Something that happened to a member's work. Likes of one image group into one
+    unread row ("alice and 3 others liked your image")."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_inbox", "user_id", "created_at", "id"),
+        Index("ix_notification_group", "user_id", "kind", "image_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    actor_ids: Mapped[list[int] | None] = mapped_column(JSON)  # every actor of a group
+    actor_count: Mapped[int] = mapped_column(Integer, default=1)
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("image.id", ondelete="CASCADE"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    reason: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    image: Mapped[Image | None] = relationship()
+    comment: Mapped[Comment | None] = relationship()

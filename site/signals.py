@@ -12,3 +12,12 @@ image_changed = _signals.signal("image-changed")
 
 #: sent with (sender=app, date=datetime.date) when the picks of a date change.
 picks_changed = _signals.signal("picks-changed")
+
+#: sent with (sender=app, user_id=int, actor=User|None, image_id=int|None,
+#: comment_id=int|None, reason=str) when a moderator hides a member's image or comment;
+#: the member is notified.
+content_hidden = _signals.signal("content-hidden")
+
+#: sent with (sender=app, image=Image, actor=User|None, date=datetime.date) when a
+#: moderator schedules an image as a pick; its author is notified.
+pick_scheduled = _signals.signal("pick-scheduled")

@@ -8,7 +8,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from gallery.caching import cache
+from gallery.caching.kv import redis_store
 from gallery.extensions import db
+from gallery.feeds.hot import PENDING_VIEWS_KEY
 from gallery.models import PENDING, Comment, DailyViews, Image, User, utcnow
 
 DAYS = 30
@@ -88,6 +91,12 @@ def chart(title: str, series: list[tuple[dt.date, int]]) -> Chart:
     return Chart(title=title, bars=bars, total=sum(n for _, n in series), peak=peak)
 
 
+def buffered_views() -> int:
+    """Views waiting in Redis for the next flush (0 without Redis)."""
+    values = cache.guarded(lambda: redis_store.client.hvals(PENDING_VIEWS_KEY), None) or []
+    return sum(int(value) for value in values)
+
+
 def views_per_day(days: int = DAYS, today: dt.date | None = None) -> list[tuple[dt.date, int]]:
     """Views per UTC day from the daily_views table, gaps as 0."""
     today = today or utcnow().date()
@@ -97,6 +106,8 @@ def views_per_day(days: int = DAYS, today: dt.date | None = None) -> list[tuple[
             select(DailyViews.date, DailyViews.views).where(DailyViews.date >= start)
         ).all()
     )
+    # views counted but not flushed yet belong to today, as on every other page
+    found[today] = found.get(today, 0) + buffered_views()
     return [
         (start + dt.timedelta(days=i), found.get(start + dt.timedelta(days=i), 0))
         for i in range(days)

@@ -10,6 +10,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import joinedload
 
 from gallery.extensions import db
+from gallery.feeds.hot import pending_views_of, shown_views
 from gallery.formats import iso_utc
 from gallery.media.storage import variant_urls
 from gallery.models import VISIBLE, Comment, Image, User
@@ -33,8 +34,13 @@ def comment_json(comment: Comment) -> dict[str, Any]:
     }
 
 
-def card(image: Image, comments: Sequence[Comment] | None = None) -> dict[str, Any]:
-    """One image as a card; `comments` are its latest ones, newest first (loaded if None)."""
+def card(
+    image: Image,
+    comments: Sequence[Comment] | None = None,
+    pending: dict[int, int] | None = None,
+) -> dict[str, Any]:
+    """One image as a card; `comments` are its latest ones, newest first (loaded if None);
+    views include the ones buffered in Redis (`pending`, read if None)."""
     if comments is None:
         comments = latest_comments([image.id]).get(image.id, [])
     urls = variant_urls(image)
@@ -53,7 +59,7 @@ def card(image: Image, comments: Sequence[Comment] | None = None) -> dict[str, A
         "caption": image.caption,
         "author": author_json(image.author),
         "created_at": iso_utc(image.created_at),
-        "views": image.views,
+        "views": shown_views(image, pending),
         "comment_count": image.comment_count,
         "like_count": image.like_count,
         "comments": [comment_json(comment) for comment in comments],
@@ -69,7 +75,8 @@ def cards(images: Iterable[Image]) -> list[dict[str, Any]]:
         return []
     load_authors(images)
     comments = latest_comments([image.id for image in images])
-    return [card(image, comments.get(image.id, [])) for image in images]
+    pending = pending_views_of([image.id for image in images])  # one Redis call, no SQL
+    return [card(image, comments.get(image.id, []), pending) for image in images]
 
 
 def load_authors(images: Sequence[Image]) -> None:

@@ -67,6 +67,23 @@ def pending_views(image_id: int) -> int:
     return int(value) if value else 0
 
 
+def pending_views_of(image_ids: list[int]) -> dict[int, int]:
+    """Views counted but not flushed yet, for many images in one Redis call."""
+    if not image_ids:
+        return {}
+    values = cache.guarded(
+        lambda: redis_store.client.hmget(PENDING_VIEWS_KEY, [str(i) for i in image_ids]), None
+    )
+    return {i: int(v) for i, v in zip(image_ids, values or [], strict=False) if v}
+
+
+def shown_views(image: Image, pending: dict[int, int] | None = None) -> int:
+    """The view count every page shows: the stored count plus the buffered one."""
+    if pending is None:
+        pending = pending_views_of([image.id])
+    return image.views + pending.get(image.id, 0)
+
+
 def hot_entry(image: Image, extra_views: int | None = None) -> HotEntry:
     """The entry of one image from its counters (plus its views not flushed yet)."""
     if extra_views is None:

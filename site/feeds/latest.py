@@ -102,9 +102,18 @@ def keyset(statement: Any, cursor: str | None, created: Any, ident: Any, newest_
     return statement.where(and_(created >= at, or_(created > at, ident > last_id)))
 
 
-def page_of(statement: Any, cursor: str | None, limit: int, model: Any) -> Page:
-    """Run a keyset query for limit+1 rows: the extra row says whether a next page exists."""
-    statement = keyset(statement, cursor, model.created_at, model.id, newest_first=model is Image)
+def page_of(
+    statement: Any,
+    cursor: str | None,
+    limit: int,
+    model: Any,
+    columns: tuple[Any, Any] | None = None,
+) -> Page:
+    """Run a keyset query for limit+1 rows: the extra row says whether a next page exists.
+    `columns` seeks on other (created_at, id) columns holding the same values, e.g. a
+    tag's copy of its images' keys."""
+    created, ident = columns or (model.created_at, model.id)
+    statement = keyset(statement, cursor, created, ident, newest_first=model is Image)
     rows = list(db.session.scalars(statement.limit(limit + 1)).unique())
     next_cursor = None
     if len(rows) > limit:

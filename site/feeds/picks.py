@@ -19,7 +19,7 @@ from gallery.extensions import db
 from gallery.feeds.latest import hot_ids, images_by_ids
 from gallery.models import VISIBLE, Image, Pick, User, today, utcnow
 from gallery.moderation.actions import audit
-from gallery.signals import picks_changed
+from gallery.signals import pick_scheduled, picks_changed
 
 
 def pick_state(pick: Pick) -> dict[str, Any]:
@@ -92,6 +92,7 @@ def schedule_pick(
     db.session.add(pick)
     db.session.flush()
     _audit(actor, origin, "pick.schedule", pick, None, pick_state(pick))
+    pick_scheduled.send(current_app._get_current_object(), image=image, actor=actor, date=date)
     _changed(date)
     return pick
 

@@ -41,9 +41,10 @@ def seed_demo_data(spec: dict[str, Any], images_dir: Path, echo: Callable[[str],
     echo(f"users: {len(users)} ready")
     imported = import_seed_images(images_dir, echo)
     added = seed_comments(spec["comments"], users)
-    liked = seed_likes(users)
+    liked = seed_likes(users, spec.get("featured", []))
     db.session.commit()
     ranked = rank_hot(echo)
+    db.session.commit()  # the hot_score column: the ranking's fallback when Redis is empty
     return (
         f"seed done: {len(users)} users, {imported} new images, {added} new comments, "
         f"{liked} new likes, {ranked} images ranked"
@@ -65,15 +66,21 @@ def import_seed_images(images_dir: Path, echo: Callable[[str], None]) -> int:
     return result.stored
 
 
-def seed_likes(users: list[User]) -> int:
-    """Each confirmed demo user likes a few seeded images, once."""
+def seed_likes(users: list[User], featured: list[str] | None = None) -> int:
+    """Each confirmed demo user likes a few seeded images, once; every one of them likes
+    the `featured` images (captions starting with these words), so the most appealing
+    photos lead the hot list and become the first automatic picks."""
     if db.session.scalar(select(func.count()).select_from(Like)):
         return 0
     rng = random.Random(7)
     images = db.session.scalars(select(Image).order_by(Image.id)).all()
+    prefixes = tuple(featured or ())
+    starred = [image for image in images if prefixes and image.caption.startswith(prefixes)]
+    others = [image for image in images if image not in starred]
     added = 0
     for user in (u for u in users if u.confirmed_at is not None):
-        for image in rng.sample(images, k=min(len(images), rng.randint(2, 6))):
+        chosen = starred + rng.sample(others, k=min(len(others), rng.randint(1, 3)))
+        for image in chosen:
             db.session.add(Like(user_id=user.id, image_id=image.id))
             image.like_count += 1
             added += 1

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from gallery import signals
 from gallery.errors import Conflict, StorageUnavailable
 from gallery.extensions import db
-from gallery.media import imaging
+from gallery.media import captions, imaging
 from gallery.media.storage import get_storage, variant_key, variant_keys
 from gallery.models import HIDDEN, REJECTED, SOURCE_UPLOAD, VISIBLE, Image, User
 from gallery.urls import clean_shop_url
@@ -142,6 +142,7 @@ def ingest(
         remove_files(stored)
         untrack(session, stored)
         raise
+    captions.index_image(image)  # tags and search terms from the caption
     signals.image_changed.send(
         current_app._get_current_object(),
         image_id=image.id,

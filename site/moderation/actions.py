@@ -13,6 +13,7 @@ from sqlalchemy import delete, or_, select, update
 from gallery.errors import BadRequest, Forbidden, NotFound, StorageUnavailable
 from gallery.extensions import db
 from gallery.formats import iso_utc
+from gallery.media import captions
 from gallery.media.ingest import SweepReport, delete_image_files, remove_files
 from gallery.models import (
     HIDDEN,
@@ -29,7 +30,7 @@ from gallery.models import (
     utcnow,
 )
 from gallery.roles import can
-from gallery.signals import image_changed, picks_changed
+from gallery.signals import content_hidden, image_changed, picks_changed
 from gallery.urls import clean_shop_url
 
 ORIGINS = ("admin", "page", "api", "cli")
@@ -128,6 +129,14 @@ def hide_image(image: Image, actor: User | None, origin: str, reason: str = "") 
     if image.status not in HIDEABLE:
         return False
     _set_image_status(image, HIDDEN, actor, origin, "image.hide", reason)
+    content_hidden.send(
+        current_app._get_current_object(),
+        user_id=image.user_id,
+        actor=actor,
+        image_id=image.id,
+        comment_id=None,
+        reason=reason,
+    )
     return True
 
 
@@ -229,6 +238,14 @@ def hide_comment(comment: Comment, actor: User | None, origin: str, reason: str 
         after["reason"] = reason
     audit(actor, origin, "comment.hide", "comment", comment.id, before, after)
     db.session.flush()
+    content_hidden.send(
+        current_app._get_current_object(),
+        user_id=comment.user_id,
+        actor=actor,
+        image_id=comment.image_id,
+        comment_id=comment.id,
+        reason=reason,
+    )
     _changed(comment.image_id, "comment.hide")
     return True
 
@@ -351,6 +368,8 @@ def edit_image(
         return False
     audit(actor, origin, "image.edit", "image", image.id, before, after)
     db.session.flush()
+    if after["caption"] != before["caption"]:
+        captions.index_image(image)  # tags and search terms follow the caption
     _changed(image.id, "edit")
     return True
 

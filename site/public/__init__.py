@@ -9,6 +9,8 @@ from gallery.public import (  # noqa: F401
     account_security,
     api_docs,
     api_views,
+    discovery,
+    discovery_api,
     media,
     pages,
     reports,

@@ -28,13 +28,14 @@ from gallery.extensions import db, security
 from gallery.feeds import cards
 from gallery.feeds import latest as feeds
 from gallery.feeds import picks as picks_service
+from gallery.feeds import tags as tag_feeds
 from gallery.feeds.hot import pending_views
 from gallery.formats import parse_day
 from gallery.models import REPORT_REASONS, User, today
 from gallery.moderation import actions as moderation
 from gallery.public.blueprints import bp
 from gallery.roles import permission_required
-from gallery.social import interactions
+from gallery.social import follows, interactions
 from gallery.urls import safe_next
 
 FEED_PAGE_SIZE = 20
@@ -76,13 +77,17 @@ def index():
     page = feeds.latest_page(cursor_arg(), FEED_PAGE_SIZE)
     first_page = cursor_arg() is None
     picked = picks_service.picks_for(today()) if first_page else []
-    both = cards.cards([*picked, *page.images])  # one hydration for both lists
+    # today's picks are pinned on top: the grid under them does not show them again
+    picked_ids = {image.id for image in picked}
+    latest = [image for image in page.images if image.id not in picked_ids]
+    both = cards.cards([*picked, *latest])  # one hydration for both lists
     return render_template(
         "public/index.html",
         picks=both[: len(picked)],
         items=both[len(picked) :],
         next_cursor=page.next_cursor,
         first_page=first_page,
+        trending=tag_feeds.trending_tags() if first_page else [],
     )
 
 
@@ -90,7 +95,11 @@ def index():
 @visitor_cached()
 def hot():
     """The hot ranking (views, comments and likes, decayed by age)."""
-    return render_template("public/hot.html", items=cards.cards(feeds.hot_images(HOT_PAGE_SIZE)))
+    return render_template(
+        "public/hot.html",
+        items=cards.cards(feeds.hot_images(HOT_PAGE_SIZE)),
+        trending=tag_feeds.trending_tags(),
+    )
 
 
 @bp.get("/picks")
@@ -132,6 +141,8 @@ def profile(username: str):
     page = feeds.profile_page(user, cursor_arg(), FEED_PAGE_SIZE)
     return render_template(
         "public/profile.html",
+        follow_counts=follows.counts(user),
+        is_following=follows.is_following(current_user, user),
         profile=user,
         items=cards.cards(page.images),
         next_cursor=page.next_cursor,
@@ -151,8 +162,8 @@ def image(image_id: int):
     comments = interactions.comments_page(
         image, request.args.get("cursor") or None, COMMENT_PAGE_SIZE
     )
-    card = cards.card(image, comments=[])
-    card["views"] = views
+    card = cards.card(image, comments=[], pending={})
+    card["views"] = views  # the same sum the cards show, read before a flush could move it
     return render_template(
         "public/image.html",
         image=image,

@@ -10,6 +10,7 @@ MEMBER_PERMISSIONS = {
     "like",
     "report",
     "own-image-delete",
+    "follow",
 }
 MODERATOR_PERMISSIONS = {
     "admin-access",

@@ -13,9 +13,10 @@ from sqlalchemy.orm import joinedload
 from gallery.errors import BadRequest, NotFound
 from gallery.extensions import db
 from gallery.feeds.latest import page_of
-from gallery.models import VISIBLE, Comment, Image, Like, User, utcnow
+from gallery.models import NOTIFY_COMMENT, NOTIFY_LIKE, VISIBLE, Comment, Image, Like, User, utcnow
 from gallery.roles import can
 from gallery.signals import image_changed
+from gallery.social import notifications
 from gallery.urls import is_shop_url
 
 COMMENT_MAX = 1000
@@ -79,6 +80,8 @@ def create_comment(user: User, image: Image, body: Any) -> Comment:
     comment.author = user
     db.session.add(comment)
     _adjust(image, comment_count=1)
+    db.session.flush()
+    notifications.notify(image.user_id, NOTIFY_COMMENT, actor=user, image=image, comment=comment)
     return comment
 
 
@@ -97,6 +100,7 @@ def like(user: User, image: Image) -> dict[str, Any]:
             pass
         else:
             _adjust(image, like_count=1)
+            notifications.notify(image.user_id, NOTIFY_LIKE, actor=user, image=image)
     return {"liked": True, "like_count": image.like_count}
 
 

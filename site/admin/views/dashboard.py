@@ -9,6 +9,7 @@ from flask_admin import AdminIndexView, expose
 from gallery.admin import stats
 from gallery.feeds import latest as feeds
 from gallery.feeds import picks
+from gallery.feeds.hot import pending_views_of, shown_views
 from gallery.formats import human_size
 from gallery.models import today
 from gallery.moderation import reports
@@ -23,6 +24,8 @@ class DashboardView(AdminAccessMixin, AdminIndexView):
     @expose("/")
     def index(self) -> Any:
         used = stats.storage_used()
+        hot = feeds.hot_images(10)
+        pending = pending_views_of([image.id for image in hot])
         return self.render(
             "admin/dashboard.html",
             charts=stats.charts(),
@@ -30,6 +33,7 @@ class DashboardView(AdminAccessMixin, AdminIndexView):
             pending=stats.pending_count(),
             storage_used=used,
             storage_human=human_size(used),
-            hot=feeds.hot_images(10),
+            hot=hot,
+            views={image.id: shown_views(image, pending) for image in hot},
             picks=picks.picks_for(today()),
         )

@@ -23,6 +23,7 @@ from gallery.admin.base import (
     thumb_url,
 )
 from gallery.extensions import db
+from gallery.feeds.hot import shown_views
 from gallery.models import IMAGE_STATUSES, PENDING, Image, Report
 from gallery.moderation import actions as moderation
 from gallery.urls import BAD_SHOP_URL, is_shop_url
@@ -126,6 +127,7 @@ class ImageView(SecureModelView):
         "thumb": thumbnail,
         "status": status_badge,
         "hot_score": lambda v, c, m, n: f"{m.hot_score:.2f}",
+        "views": lambda v, c, m, n: shown_views(m),  # stored + buffered, like every page
     }
     column_details_exclude_list = ("author",)
     form_columns = ("caption", "shop_title", "shop_url")

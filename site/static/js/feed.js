@@ -5,6 +5,7 @@
 // and user text goes in through textContent only.
 
 import { api, fillSlot, formatDate, safeHref } from "./api.js";
+import { renderCaption } from "./captions.js";
 
 const PAGE_SIZE = 20;
 const ROW_UNIT = 4; // px, matches grid-auto-rows in site.css
@@ -28,7 +29,7 @@ export function placeholderColour(value) {
   return "#d9dce1";
 }
 
-export function buildCard(template, card) {
+export function buildCard(template, card, query = "") {
   const node = template.content.querySelector(".g-card").cloneNode(true);
   node.dataset.id = String(card.id);
   const width = Number(card.width) || 4;
@@ -42,7 +43,7 @@ export function buildCard(template, card) {
   img.height = height;
   img.alt = card.caption || "";
   img.src = safeHref(card.thumb_url);
-  fillSlot(node, "caption", card.caption);
+  renderCaption(node.querySelector('[data-slot="caption"]'), card.caption, query);
   const author = fillSlot(node, "author", card.author.username);
   author.href = safeHref(card.author.url);
   const time = fillSlot(node, "time", formatDate(card.created_at));
@@ -159,13 +160,15 @@ function infiniteScroll(grid, watch) {
     status.dataset.state = "loading";
     setStatus(spinner(), text(msg.msgLoading));
     try {
-      const params = new URLSearchParams({ cursor, limit: String(PAGE_SIZE) });
-      const data = await api(`${apiUrl}?${params}`);
+      const url = new URL(apiUrl, window.location.origin);
+      url.searchParams.set("cursor", cursor);
+      url.searchParams.set("limit", String(PAGE_SIZE));
+      const data = await api(`${url.pathname}${url.search}`);
       const added = [];
       for (const card of data.items) {
         if (seen.has(String(card.id))) continue;
         seen.add(String(card.id));
-        added.push(buildCard(template, card));
+        added.push(buildCard(template, card, grid.dataset.highlight || ""));
       }
       grid.append(...added);
       added.forEach(watch);
