@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gallery import admin, cli, db_events, errors, public, templating
+from gallery import admin, cli, db_events, errors, numbers, public, templating
 from gallery.accounts import security as accounts
 from gallery.caching import cache as value_cache
 from gallery.caching.kv import redis_store
@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=os.environ.get("GALLERY_INSTANCE_PATH", str(ROOT / "instance")),
         template_folder=str(ROOT / "templates"),
     )
+    numbers.init_app(app)  # range-checked <int:…> in every route
     load_config(app, config)
     register_proxy_fix(app)
     register_extensions(app)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from gallery.numbers import DATE_MAX, DATE_MIN
+
 UNITS = ("B", "KB", "MB", "GB", "TB")
 
 
@@ -23,10 +25,12 @@ def iso_utc(value: dt.datetime | None) -> str:
 
 
 def parse_day(value: str) -> dt.date | None:
-    """A calendar day written exactly as YYYY-MM-DD, else None."""
+    """A calendar day written exactly as YYYY-MM-DD between DATE_MIN and DATE_MAX
+    (so that day arithmetic never overflows: /picks/0001-01-01 was a 500), else None."""
     if len(value) != 10:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         return None
+    return day if DATE_MIN <= day <= DATE_MAX else None

@@ -296,6 +296,8 @@ class ApiToken(db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship()
+
+
 # --- discovery: tags, the search index, follows, notifications ----------------
 
 

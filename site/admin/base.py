@@ -20,13 +20,16 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
 
+from gallery.errors import NotFound
 from gallery.extensions import db
 from gallery.media.storage import variant_urls
+from gallery.numbers import id_from_text, in_range
 from gallery.roles import AdminAccessMixin, can
 from gallery.roles.access import check
 from gallery.urls import safe_next
 
 ORIGIN = "admin"
+MAX_PAGE = 10**9  # list pages: page × page_size stays far inside a 64-bit OFFSET
 
 
 def actor() -> Any:
@@ -36,7 +39,7 @@ def actor() -> Any:
 
 def rows(model: Any, ids: Sequence[Any]) -> list[Any]:
     """The rows of `model` with these ids (ids from a form: strings), in id order."""
-    keys = [int(i) for i in ids if str(i).isdigit()]
+    keys = [key for key in map(id_from_text, ids) if key is not None]
     if not keys:
         return []
     return list(db.session.scalars(select(model).where(model.id.in_(keys)).order_by(model.id)))
@@ -138,6 +141,13 @@ class SecureModelView(AdminAccessMixin, ModelView):
     def is_action_allowed(self, name: str) -> bool:
         permission = self.action_permissions.get(name)
         return super().is_action_allowed(name) and (permission is None or can(permission))
+
+    def _get_list_extra_args(self) -> Any:
+        """Flask-Admin's list arguments, with a page number that an OFFSET can hold."""
+        args = super()._get_list_extra_args()
+        if args.page is not None and not in_range(args.page, 0, MAX_PAGE):
+            raise NotFound(_("There is no such page."))
+        return args
 
     @expose("/action/", methods=("POST",))
     def action_view(self) -> Any:

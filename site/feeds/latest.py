@@ -25,6 +25,7 @@ from gallery.feeds.hot import bump_hot as bump_hot
 from gallery.feeds.views import flush_views as flush_views
 from gallery.feeds.views import record_view as record_view
 from gallery.models import VISIBLE, Image, User
+from gallery.numbers import in_range
 from gallery.signals import image_changed, picks_changed
 
 DEFAULT_LIMIT = 20
@@ -65,7 +66,7 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
         number = int(item_id)
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise BadRequest(BAD_CURSOR, code="bad_cursor") from error
-    if number < 1 or created_at.tzinfo is not None or not item_id.isdigit():
+    if not in_range(number) or created_at.tzinfo is not None or not item_id.isdigit():
         raise BadRequest(BAD_CURSOR, code="bad_cursor")
     return created_at, number
 

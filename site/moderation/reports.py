@@ -28,6 +28,7 @@ from gallery.models import (
     utcnow,
 )
 from gallery.moderation import actions as moderation
+from gallery.numbers import id_from_json, in_range
 
 TARGET_TYPES = ("image", "comment")
 DETAILS_MAX = 1000
@@ -60,12 +61,11 @@ def load_target(target_type: str, target_id: Any) -> Image | Comment:
             ),
             code="bad_target",
         )
-    try:
-        key = int(target_id)
-    except (TypeError, ValueError):
-        raise BadRequest(_("The target id must be a number."), code="bad_target") from None
+    key = id_from_json(target_id)
+    if key is None:
+        raise BadRequest(_("The target id must be a number."), code="bad_target")
     model = Image if target_type == "image" else Comment
-    target = db.session.get(model, key)
+    target = db.session.get(model, key) if in_range(key) else None
     if target is None:
         raise NotFound(no_such_target(target_type, key))
     return target

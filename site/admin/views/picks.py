@@ -22,6 +22,7 @@ from gallery.extensions import db
 from gallery.feeds import picks
 from gallery.formats import parse_day
 from gallery.models import Image, Pick, utcnow
+from gallery.numbers import id_from_text
 
 DAYS_BEFORE = 7
 DAYS_AFTER = 14
@@ -54,7 +55,8 @@ def calendar(start: dt.date, end: dt.date) -> list[tuple[dt.date, list[Pick]]]:
 
 
 def _pick(pick_id: str | None) -> Pick:
-    pick = db.session.get(Pick, int(pick_id)) if (pick_id or "").isdigit() else None
+    key = id_from_text(pick_id)
+    pick = db.session.get(Pick, key) if key is not None else None
     if pick is None:
         raise NotFound(_("That pick no longer exists."))
     return pick
@@ -108,10 +110,9 @@ class PicksView(StaffView):
     @expose("/move", methods=("POST",))
     def move(self) -> Any:
         pick = _pick(request.form.get("pick_id"))
-        try:
-            position = int(request.form.get("position", ""))
-        except ValueError:
-            raise BadRequest(_("The position must be a number.")) from None
+        position = id_from_text(request.form.get("position"))
+        if position is None or position > 1000:
+            raise BadRequest(_("The position must be a number."))
         date = pick.date
         picks.move_pick(pick, position, actor())
         db.session.commit()

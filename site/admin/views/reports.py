@@ -14,6 +14,7 @@ from gallery.errors import BadRequest
 from gallery.extensions import db
 from gallery.models import REPORT_DISMISSED, REPORT_OPEN, REPORT_RESOLVED
 from gallery.moderation import reports
+from gallery.numbers import id_from_text
 from gallery.roles.access import check
 
 TABS = (
@@ -53,10 +54,9 @@ class ReportsView(StaffView):
         form = request.form
         decision = form.get("decision", "")
         target_type = form.get("target_type", "")
-        try:
-            target_id = int(form.get("target_id", ""))
-        except ValueError:
-            raise BadRequest(_("target_id must be a number.")) from None
+        target_id = id_from_text(form.get("target_id"))
+        if target_id is None:
+            raise BadRequest(_("target_id must be a number."))
         if decision not in DECISIONS or target_type not in reports.TARGET_TYPES:
             raise BadRequest(_("Unknown decision or target."))
         if decision == "resolve":
