@@ -15,9 +15,29 @@ SITE_NAME = "Gallery"
 SECRET_KEY = None
 SECURITY_PASSWORD_SALT = None
 
-# Proxies in front of the app whose X-Forwarded-* headers are trusted (nginx: 1).
-# Rate limits by client address need it behind a proxy.
+# Proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted (nginx: 1).
+# Rate limits by client address need it behind a proxy. X-Forwarded-Host is never
+# trusted: the public host comes from SERVER_NAME below.
 PROXY_FIX_HOPS = 0
+
+# The public address. Every mailed link and absolute URL is built from SERVER_NAME and
+# the request's scheme (PREFERRED_URL_SCHEME outside a request), never from the
+# client's Host or X-Forwarded-Host. TRUSTED_HOSTS (Flask): other Host headers get 400.
+SERVER_NAME = "127.0.0.1:5000"  # make run's address; production: the site's host name
+PREFERRED_URL_SCHEME = "http"
+TRUSTED_HOSTS = None  # e.g. ["gallery.example.com"]; None accepts any Host header
+
+# Security headers (gallery.headers): HSTS only where the site is served over HTTPS.
+HSTS_SECONDS = 0  # production: 31536000
+
+# Shared caches (nginx, a CDN) may keep visitor pages and GET API answers this long;
+# a hide or purge therefore reaches every visitor within EDGE_MAX_AGE seconds.
+EDGE_MAX_AGE = 5
+EDGE_STALE_WHILE_REVALIDATE = 30
+EDGE_STALE_IF_ERROR = 600
+# The app's own visitor cache keeps entries this long past their lifetime and serves
+# them while the database is failing (stale-if-error inside the app).
+CACHE_STALE_IF_ERROR = 600
 
 # Database: None means instance/gallery.sqlite3.
 SQLALCHEMY_DATABASE_URI = None
@@ -123,6 +143,7 @@ SECURITY_RESET_PASSWORD_WITHIN = timedelta(days=1)
 SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS = False
 SECURITY_URL_PREFIX = None
 SECURITY_SEND_PASSWORD_CHANGE_EMAIL = True
+SECURITY_CACHE_CONTROL = {}  # its header is malformed; gallery.headers sets a valid one
 PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 # Accounts (site/accounts.py): the confirmation mail proves an address works,
 # so registration does not ask DNS (slow, and impossible offline).

@@ -20,7 +20,10 @@ MAIL_SERVER = "smtp.example.com"
 MAIL_PORT = 587
 MAIL_USE_TLS = True
 
-PROXY_FIX_HOPS = 1  # nginx in front (config/nginx.conf)
+PROXY_FIX_HOPS = 1  # nginx in front (config/nginx.conf), which sets X-Forwarded-* itself
+SERVER_NAME = "gallery.example.com"  # mailed links and absolute URLs use this host only
+TRUSTED_HOSTS = ["gallery.example.com"]
+HSTS_SECONDS = 31536000
 SESSION_COOKIE_SECURE = True
 REMEMBER_COOKIE_SECURE = True
 PREFERRED_URL_SCHEME = "https"

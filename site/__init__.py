@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gallery import admin, cli, db_events, errors, numbers, public, templating
+from gallery import admin, cli, db_events, errors, headers, numbers, public, templating
 from gallery.accounts import security as accounts
 from gallery.caching import cache as value_cache
 from gallery.caching.kv import redis_store
@@ -45,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     public.init_app(app)  # pages, JSON API, media route
     admin.init_app(app)  # Flask-Admin
     errors.init_app(app)  # domain and HTTP errors → page or JSON
+    headers.init_app(app)  # CSP, framing, nosniff, HSTS; account pages never cached
     templating.init_app(app)  # Jinja globals and filters
     cli.init_app(app)  # flask seed, roles, crawl, import, hot, picks, cache, purge, storage
     return app
@@ -71,6 +72,8 @@ def _ensure_secrets(app: Flask) -> None:
     """Production needs real secrets; development generates them once."""
     names = ("SECRET_KEY", "SECURITY_PASSWORD_SALT")
     missing = [name for name in names if not app.config[name]]
+    if app.config["ENV_NAME"] == "production" and not app.config.get("SERVER_NAME"):
+        raise RuntimeError("Refusing to start in production without SERVER_NAME (mailed links).")
     if not missing:
         return
     if app.config["ENV_NAME"] == "production":
@@ -90,10 +93,13 @@ def _ensure_secrets(app: Flask) -> None:
 
 
 def register_proxy_fix(app: Flask) -> None:
-    """Behind nginx, trust its X-Forwarded-* headers (PROXY_FIX_HOPS proxies deep)."""
+    """Behind nginx, trust its X-Forwarded-For and -Proto (PROXY_FIX_HOPS proxies deep).
+
+    Never X-Forwarded-Host: the public host is SERVER_NAME, whatever a client sends.
+    """
     hops = int(app.config["PROXY_FIX_HOPS"])
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
 
 def register_extensions(app: Flask) -> None:

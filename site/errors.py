@@ -11,10 +11,15 @@ from typing import Any
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from gallery.extensions import db
 from gallery.formats import human_size
+
+RETRY_AFTER_SECONDS = 5
+DATABASE_DOWN = _l("The site is briefly unavailable; please try again in a few seconds.")
 
 
 class GalleryError(Exception):
@@ -112,13 +117,39 @@ def error_response(status: int, code: str, message: Any, **extra: Any) -> Any:
     if wants_json():
         body = {"error": code, "message": str(message), **extra}
         return jsonify(body), status
-    own_page = status in (403, 404, 413, 429, 500)
+    own_page = status in (403, 404, 413, 429, 500, 503)
     template = f"errors/{status}.html" if own_page else "errors/error.html"
     return render_template(template, status=status, code=code, message=str(message)), status
 
 
+def retry_later(response: Any, seconds: int) -> Any:
+    """Add Retry-After to an error response (a tuple of body and status, or a Response)."""
+    answer = current_app.make_response(response)
+    answer.headers["Retry-After"] = str(seconds)
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
 def handle_domain_error(error: GalleryError) -> Any:
-    return error_response(error.status, error.code, error.message, **error.extra)
+    response = error_response(error.status, error.code, error.message, **error.extra)
+    return retry_later(response, RETRY_AFTER_SECONDS) if error.status == 503 else response
+
+
+def handle_database_down(error: Exception) -> Any:
+    """The database is unreachable (stopped, restarting, pool exhausted): a 503 that
+    says when to try again, never a 500. Visitors get stale pages from the caches."""
+    _rollback_quietly()
+    current_app.logger.warning("Database unavailable: %s: %s", type(error).__name__, error)
+    response = error_response(503, "database_unavailable", DATABASE_DOWN)
+    return retry_later(response, RETRY_AFTER_SECONDS)
+
+
+def _rollback_quietly() -> None:
+    """Roll the session back; with the database gone even that may fail."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is already broken
+        db.session.close()
 
 
 def handle_csrf_error(error: CSRFError) -> Any:
@@ -138,13 +169,13 @@ def handle_http_error(error: HTTPException) -> Any:
             "Too many requests (limit: %(limit)s); please try again later.", limit=error.description
         )
     elif status == 413:
-        limit = human_size(current_app.config["MAX_CONTENT_LENGTH"])
+        limit = human_size(request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"])
         message = _l("The upload is larger than the limit of %(limit)s.", limit=limit)
     return error_response(status, code, message)
 
 
 def handle_server_error(error: Exception) -> Any:
-    db.session.rollback()
+    _rollback_quietly()
     current_app.logger.exception("Unhandled error: %s", error)
     code, message = HTTP_CODES[500]
     return error_response(500, code, message)
@@ -156,3 +187,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(500, handle_server_error)
+    app.register_error_handler(DBAPIError, handle_database_down)
+    app.register_error_handler(PoolTimeout, handle_database_down)

@@ -16,6 +16,7 @@ from gallery.admin.views.picks import PicksView
 from gallery.admin.views.reports import ReportsView
 from gallery.admin.views.users import UserView
 from gallery.extensions import db
+from gallery.headers import csp_nonce
 from gallery.models import AuditLog, Comment, Image, User
 
 
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
         name=_l("Gallery admin"),
         theme=theme,
         index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
+        csp_nonce_generator=csp_nonce,  # its inline scripts; gallery.headers allows the nonce
     )
     session = db  # Flask-Admin 2.2 takes the Flask-SQLAlchemy object
     admin.add_view(ReportsView(name=_l("Reports"), endpoint="reports"))

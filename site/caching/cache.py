@@ -11,6 +11,8 @@ import redis
 from flask import Flask, current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from gallery.caching.kv import redis_store
 from gallery.extensions import cache
@@ -20,6 +22,7 @@ log = logging.getLogger("gallery.caching.cache")
 
 GENERATION = "generation"  # under CACHE_KEY_PREFIX
 LOCK_PREFIX = "gallery:lock:"
+DATABASE_ERRORS = (DBAPIError, PoolTimeout)  # what "the database is down" looks like
 REDIS_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError, TimeoutError)
 # fakeredis raises the same redis-py error classes, so one tuple covers both.
 
@@ -144,8 +147,10 @@ def _read(name: str) -> tuple[int, Any]:
 def remember(name: str, compute: Callable[[], T], ttl: int) -> T:
     """The cached value of `name`, recomputed by one worker at a time.
 
-    An entry is (generation, fresh_until, value) and lives twice as long as `ttl`:
-    after `fresh_until` the first worker to take the lock recomputes while the
+    An entry is (generation, fresh_until, value) and is kept `ttl` plus
+    CACHE_STALE_IF_ERROR seconds (at least twice `ttl`): while the database fails,
+    the last good value is served instead of an error (stale-if-error).
+    After `fresh_until` the first worker to take the lock recomputes while the
     others keep serving the previous value, so an expiring popular key is computed
     once. An entry of an older generation is never served: after an invalidation
     one worker computes and the others wait briefly for its answer. Without Redis
@@ -158,7 +163,11 @@ def remember(name: str, compute: Callable[[], T], ttl: int) -> T:
         _, fresh_until, value = entry
         if time.time() < fresh_until or not _lock(name, 10):
             return value
-        return _store(name, current, compute, ttl)
+        try:
+            return _store(name, current, compute, ttl)
+        except DATABASE_ERRORS as error:  # stale-if-error: the last good value
+            log.warning("Serving a stale %s: the database failed (%s)", name, error)
+            return value
     if _lock(name, 10):
         return _store(name, current, compute, ttl)
     for _ in range(10):  # another worker is computing it: wait a little for its answer
@@ -175,7 +184,8 @@ def _store(name: str, current: int, compute: Callable[[], T], ttl: int) -> T:
     try:
         value = compute()
         entry = (current, time.time() + ttl, value)
-        guarded(lambda: cache.set(name, entry, timeout=ttl * 2), None)
+        keep = ttl + max(ttl, int(current_app.config.get("CACHE_STALE_IF_ERROR", 0)))
+        guarded(lambda: cache.set(name, entry, timeout=keep), None)
         return value
     finally:
         _unlock(name)

@@ -50,8 +50,10 @@ def visitor_cached(ttl: int | None = None) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if request.method != "GET" or not is_visitor() or not cache.redis_available():
-                return view(*args, **kwargs)
+            if request.method != "GET" or not is_visitor():
+                return member_response(view(*args, **kwargs))
+            if not cache.redis_available():
+                return edge_cacheable(make_response(view(*args, **kwargs)))
             seconds = ttl or int(current_app.config["FEED_PAGE_CACHE_SECONDS"])
             rendered: list[Response] = []
 
@@ -68,12 +70,40 @@ def visitor_cached(ttl: int | None = None) -> Callable[[F], F]:
                 return skipped.response
             response = rendered[0] if rendered else Response(body, mimetype=mimetype)
             response.headers[HEADER] = "miss" if rendered else "hit"
-            response.vary.update(("Cookie", "Accept-Language"))
-            return response
+            return edge_cacheable(response)
 
         return wrapped
 
     return decorator
+
+
+def edge_cacheable(response: Response) -> Response:
+    """A visitor's 200 may be kept by nginx or a CDN for EDGE_MAX_AGE seconds (the bound
+    within which a hide reaches every visitor), and served stale while the app fails."""
+    response.vary.update(("Cookie", "Accept-Language"))
+    if response.status_code != 200 or session.modified:
+        return response
+    config = current_app.config
+    control = response.cache_control
+    control.public = True
+    control.max_age = 0  # browsers ask again; shared caches use s-maxage
+    control.s_maxage = int(config.get("EDGE_MAX_AGE", 5))
+    response.headers["Cache-Control"] = (
+        f"{response.headers['Cache-Control']}, "
+        f"stale-while-revalidate={int(config.get('EDGE_STALE_WHILE_REVALIDATE', 30))}, "
+        f"stale-if-error={int(config.get('EDGE_STALE_IF_ERROR', 600))}"
+    )
+    return response
+
+
+def member_response(result: Any) -> Response:
+    """A member's answer depends on who asks: browsers may keep it, shared caches never."""
+    response = make_response(result)
+    response.vary.update(("Cookie", "Accept-Language"))
+    if "Cache-Control" not in response.headers:
+        response.cache_control.private = True
+        response.cache_control.no_cache = True
+    return response
 
 
 WARM_PATHS = ("/api/hot", "/api/picks", "/api/images", "/", "/hot", "/picks")

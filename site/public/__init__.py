@@ -21,5 +21,6 @@ from gallery.public.blueprints import api, bp
 
 def init_app(app: Flask) -> None:
     """Register both blueprints."""
+    app.request_class = uploads.UploadFormRequest  # several files on POST /upload
     app.register_blueprint(bp)
     app.register_blueprint(api)

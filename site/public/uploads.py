@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask import Request, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_security import current_user
 from werkzeug.datastructures import FileStorage
@@ -17,16 +17,34 @@ from gallery.formats import human_size
 from gallery.limits import config_limit, per_member
 from gallery.media import ingest as uploads
 from gallery.media.imaging import ACCEPTED, EXTENSIONS
-from gallery.models import Image
 from gallery.moderation import actions as moderation
 from gallery.public.blueprints import api, bp
 from gallery.roles import permission_required
 
+FORM_FIELDS_BYTES = 1024 * 1024  # caption, shop link and the CSRF token of a form post
+
+
+def form_upload_limit(config: Any) -> int:
+    """The largest plain-form POST /upload: UPLOAD_FORM_MAX_FILES files of up to
+    MAX_CONTENT_LENGTH each, plus the fields (config/nginx.conf allows the same)."""
+    return int(config["MAX_CONTENT_LENGTH"]) * int(config["UPLOAD_FORM_MAX_FILES"]) + (
+        FORM_FIELDS_BYTES
+    )
+
+
+class UploadFormRequest(Request):
+    """The request class: POST /upload may carry several files, each within the
+    per-file limit. Decided before anything (the CSRF check included) reads the body."""
+
+    @property
+    def max_content_length(self) -> int | None:  # type: ignore[override]
+        if self.method == "POST" and self.path == "/upload":
+            return form_upload_limit(current_app.config)
+        return current_app.config["MAX_CONTENT_LENGTH"]
+
 
 def _files_in_request() -> int:
     """Each file counts against the hourly limit, however many one form sends."""
-    if request.endpoint == "public.upload":
-        allow_form_files()  # before anything reads the body
     return max(1, len([f for f in request.files.getlist("file") if f.filename]))
 
 
@@ -39,8 +57,13 @@ upload_limit = limiter.shared_limit(
 )
 
 
-def upload_one(file: FileStorage | None) -> uploads.IngestResult:
-    """Ingest one file from the current form with its caption and shop link; commit."""
+def upload_one(file: FileStorage | None) -> tuple[uploads.IngestResult, dict[str, Any]]:
+    """Ingest one file from the current form with its caption and shop link; commit.
+
+    Returns the result and its card, made before the commit: once the commit has
+    succeeded nothing may touch the database again, so an upload that was stored
+    is never answered with an error (and one that failed never with a card).
+    """
     if file is None or not file.filename and not file.content_length:
         raise BadRequest(_("Choose an image file to upload."), code="no_file")
     result = uploads.ingest(
@@ -50,18 +73,16 @@ def upload_one(file: FileStorage | None) -> uploads.IngestResult:
         shop_url=request.form.get("shop_url"),
         shop_title=request.form.get("shop_title"),
     )
+    body = {**card(result.image), "duplicate": result.duplicate}
     try:
         db.session.commit()
     except Exception:
-        db.session.rollback()  # the session hook removes the stored files
+        try:
+            db.session.rollback()  # the session hook removes the stored files
+        except Exception:  # noqa: BLE001 - the connection is gone; the hook still ran
+            db.session.close()
         raise
-    return result
-
-
-def allow_form_files() -> None:
-    """The plain form may carry several files; each is still checked against the limit."""
-    per_file = current_app.config["MAX_CONTENT_LENGTH"]
-    request.max_content_length = per_file * current_app.config["UPLOAD_FORM_MAX_FILES"]
+    return result, body
 
 
 @api.post("/images")
@@ -72,8 +93,7 @@ def create_image() -> Any:
     files = request.files.getlist("file")
     if len(files) > 1:
         raise BadRequest(_("Send one file per request."), code="one_file_only")
-    result = upload_one(files[0] if files else None)
-    body = {**card(result.image), "duplicate": result.duplicate}
+    result, body = upload_one(files[0] if files else None)
     return jsonify(body), 200 if result.duplicate else 201
 
 
@@ -95,7 +115,7 @@ class FileOutcome:
     """What happened to one file of the plain form."""
 
     filename: str
-    image: Image | None = None
+    image_id: int | None = None
     duplicate: bool = False
     error: str | None = None
 
@@ -153,10 +173,10 @@ def upload_from_form() -> list[FileOutcome]:
     for file in files:
         outcome = FileOutcome(file.filename or "")
         try:
-            result = upload_one(file)
+            result, body = upload_one(file)
         except GalleryError as error:
             outcome.error = str(error.message)
         else:
-            outcome.image, outcome.duplicate = result.image, result.duplicate
+            outcome.image_id, outcome.duplicate = body["id"], result.duplicate
         outcomes.append(outcome)
     return outcomes
