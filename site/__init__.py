@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from gallery import admin, cli, db_events, errors, headers, numbers, public, templating
 from gallery.accounts import security as accounts
 from gallery.caching import cache as value_cache
-from gallery.caching.kv import redis_store
+from gallery.caching.kv import client_options, redis_store
 from gallery.extensions import babel, bootstrap, cache, csrf, db, limiter, mail, migrate
 from gallery.feeds import latest as feeds
 from gallery.i18n import select_locale
@@ -117,4 +117,10 @@ def register_extensions(app: Flask) -> None:
     cache.init_app(app)
     if not app.config["RATELIMIT_STORAGE_URI"]:  # Redis when there is one, else memory
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):  # no retries, short timeouts
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            **client_options(app.config),
+            **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+            "retry": client_options(app.config)["retry"],
+        }
     limiter.init_app(app)

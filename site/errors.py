@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
@@ -114,7 +115,7 @@ def wants_json() -> bool:
 
 def error_response(status: int, code: str, message: Any, **extra: Any) -> Any:
     """Render one error as JSON or as the HTML page errors/<status>.html."""
-    if wants_json():
+    if wants_json() or request_ctx.url_adapter is None:  # no adapter: the Host was refused
         body = {"error": code, "message": str(message), **extra}
         return jsonify(body), status
     own_page = status in (403, 404, 413, 429, 500, 503)

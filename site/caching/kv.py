@@ -7,6 +7,24 @@ from typing import Any
 import fakeredis
 import redis
 from flask import Flask, current_app
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+
+def client_options(config: Any) -> dict[str, Any]:
+    """Options of every Redis client of the app (caches, counters, rate limits).
+
+    One attempt per call: redis-py 6+ retries a timed-out call 10 times with
+    back-off by default, so with Redis paused one call took about 8 s and every
+    worker froze. The breaker in gallery.caching.cache takes the place of retries.
+    """
+    timeout = float(config["REDIS_SOCKET_TIMEOUT"])
+    return {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 0),
+        "health_check_interval": 30,
+    }
 
 
 class RedisStore:
@@ -20,13 +38,7 @@ class RedisStore:
         """Create the client from REDIS_URL (fakeredis when it is not set)."""
         url = app.config["REDIS_URL"]
         if url:
-            timeout = app.config["REDIS_SOCKET_TIMEOUT"]
-            client: Any = redis.Redis.from_url(
-                url,
-                socket_timeout=timeout,
-                socket_connect_timeout=timeout,
-                health_check_interval=30,
-            )
+            client: Any = redis.Redis.from_url(url, **client_options(app.config))
         else:
             client = fakeredis.FakeRedis(server=fakeredis.FakeServer())
         app.extensions["gallery_redis"] = client

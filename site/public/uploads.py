@@ -66,9 +66,11 @@ def upload_one(file: FileStorage | None) -> tuple[uploads.IngestResult, dict[str
     """
     if file is None or not file.filename and not file.content_length:
         raise BadRequest(_("Choose an image file to upload."), code="no_file")
+    data = file.read()
+    file.close()  # a large part is a temporary file: give it back now
     result = uploads.ingest(
         current_user._get_current_object(),
-        file.read(),
+        data,
         caption=request.form.get("caption", ""),
         shop_url=request.form.get("shop_url"),
         shop_title=request.form.get("shop_title"),
