@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test e2e bench lint format clean translations translations-compile
+.PHONY: install run serve stop faults test e2e bench lint format clean translations translations-compile
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,10 +37,23 @@ translations: install
 	$(MAKE) translations-compile
 
 run: install
-	$(FLASK) db upgrade
-	$(FLASK) seed demo
+	GALLERY_SERVER_NAME=$(HOST):$(PORT) $(FLASK) db upgrade
+	GALLERY_SERVER_NAME=$(HOST):$(PORT) $(FLASK) seed demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	GALLERY_SERVER_NAME=$(HOST):$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
+
+# The production shape on this machine: nginx + 2 gunicorn nodes + MariaDB + Redis
+# (scripts/stack.py; SERVE_PORT, SERVE_NODE_PORTS, SERVE_SERVICES=own … choose ports).
+serve: install
+	$(BIN)/python scripts/stack.py serve
+
+stop:
+	$(BIN)/python scripts/stack.py stop
+
+# Fault tests against a running `make serve` stack (they start one of their own,
+# with SERVE_SERVICES=own, when none runs).
+faults: install
+	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
