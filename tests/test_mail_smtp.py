@@ -114,3 +114,45 @@ def test_console_backend_prints_a_readable_link(app, client, capsys):
     assert "To: zoe@example.com" in printed
     assert CONFIRM_LINK.search(printed)
     assert "请打开这个链接确认你的邮箱地址" in printed
+
+
+REFUSING_PORT = free_port()  # nothing listens here until the test starts a server
+
+
+@pytest.mark.settings(
+    MAIL_BACKEND="smtp",
+    MAIL_SERVER="127.0.0.1",
+    MAIL_PORT=REFUSING_PORT,
+    MAIL_USE_TLS=False,
+    MAIL_USE_SSL=False,
+    MAIL_TIMEOUT=5,
+)
+def test_smtp_refusing_at_registration_creates_the_account_and_resend_works(app, client):
+    """A refused connection used to be a 500 (and the account was made all the same)."""
+    response = client.post(
+        "/register",
+        data={
+            "username": "zoe",
+            "email": "zoe@example.com",
+            "password": "a-long-passphrase",
+            "password_confirm": "a-long-passphrase",
+            "csrf_token": csrf_token_from(client, "/register"),
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(User).where(User.username == "zoe")) is not None
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=REFUSING_PORT)
+    controller.start()
+    try:
+        resent = client.post(
+            "/confirm",
+            data={"email": "zoe@example.com", "csrf_token": csrf_token_from(client, "/confirm")},
+        )
+        assert resent.status_code in (200, 302)
+    finally:
+        controller.stop()
+    assert [recipients for recipients, _ in inbox.messages] == [["zoe@example.com"]]
+    assert CONFIRM_LINK.search(inbox.messages[0][1].get_body(("plain",)).get_content())

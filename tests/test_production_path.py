@@ -207,3 +207,36 @@ def test_redis_clients_never_retry(tmp_path, monkeypatch) -> None:
         kwargs = client.connection_pool.connection_kwargs
         assert kwargs["retry"].get_retries() == 0
         assert kwargs["socket_timeout"] <= 0.25
+
+
+@pytest.mark.settings(UPLOAD_RATE_LIMIT="100 per hour")
+def test_an_upload_committed_as_the_database_dies_is_reported_stored(app, client) -> None:
+    """It used to answer a bare 500 (the card was read after the commit), though stored."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from gallery.models import Image
+    from tests.sample_images import jpeg
+
+    login_as(client, create_user("alice"))
+    token = csrf(client)
+    down = DatabaseDown()
+
+    def database_dies(session: Any) -> None:
+        down.__enter__()
+
+    event.listen(Session, "after_commit", database_dies, once=True)
+    try:
+        response = client.post(
+            "/api/images",
+            data={"file": (io.BytesIO(jpeg()), "a.jpg"), "caption": "made it"},
+            headers={"X-CSRFToken": token},
+            content_type="multipart/form-data",
+        )
+    finally:
+        down.__exit__()
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["caption"] == "made it"
+    db.session.expire_all()
+    stored = db.session.scalar(select(Image).where(Image.caption == "made it"))
+    assert stored is not None and stored.id == response.get_json()["id"]

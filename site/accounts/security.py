@@ -3,6 +3,7 @@ and the rate limits of the account forms."""
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -12,6 +13,7 @@ from flask import Flask, Response, current_app, g, request, request_started, ses
 from flask_babel import lazy_gettext as _l
 from flask_security import LoginForm, SQLAlchemyUserDatastore, user_registered
 from flask_security.datastore import UserDatastore
+from flask_security.mail_util import MailUtil
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired
 
@@ -73,6 +75,24 @@ class IdentityLoginForm(LoginForm):
         return False
 
 
+class TolerantMailUtil(MailUtil):
+    """Flask-Security's mailer, except that an unreachable or refusing mail server
+    is logged instead of failing the request: the account is created (or the reset
+    asked for) all the same, and the mail can be sent again from /confirm or /reset."""
+
+    def send_mail(self, template: str, subject: str, recipient: Any, *args: Any, **kw: Any) -> None:
+        try:
+            super().send_mail(template, subject, recipient, *args, **kw)
+        except (smtplib.SMTPException, OSError) as error:
+            current_app.logger.warning(
+                "Mail %r to %s not sent (%s: %s); it can be asked for again",
+                template,
+                recipient,
+                type(error).__name__,
+                error,
+            )
+
+
 def give_member_role(sender: Flask, user: Any, **_: Any) -> None:
     """Every new account starts as a member (it must still confirm its e-mail)."""
     datastore: UserDatastore = sender.extensions["security"].datastore
@@ -121,6 +141,7 @@ def init_app(app: Flask) -> None:
     # in gallery.extensions cannot import ours; init_app instantiates them per app.
     security._password_util_cls = GalleryPasswordUtil
     security._username_util_cls = GalleryUsernameUtil
+    security._mail_util_cls = TolerantMailUtil  # a refusing SMTP server is logged, not a 500
     security.init_app(
         app, datastore, login_form=IdentityLoginForm, register_form=GalleryRegisterForm
     )
