@@ -39,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 NGINX = "/usr/sbin/nginx"
+CHILDREN: list[subprocess.Popen] = []  # processes started by this process (fault tests)
 
 
 def settings() -> dict:
@@ -113,16 +114,17 @@ def spawn(s: dict, name: str, argv: list[str], env: dict | None = None) -> int:
     """Start a process in its own session, its output in logs/NAME.log; record its pid."""
     (s["run"] / "logs").mkdir(parents=True, exist_ok=True)
     (s["run"] / "pids").mkdir(parents=True, exist_ok=True)
-    out = open(s["run"] / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
-    process = subprocess.Popen(
-        argv,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-        cwd=ROOT,
-        start_new_session=True,
-    )
+    with open(s["run"] / "logs" / f"{name}.log", "ab") as out:  # the child keeps its own copy
+        process = subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            cwd=ROOT,
+            start_new_session=True,
+        )
+    CHILDREN.append(process)  # kept, so no "still running" warning when it is collected
     pid_file(s, name).write_text(str(process.pid))
     return process.pid
 
