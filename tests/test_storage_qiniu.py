@@ -218,3 +218,23 @@ def test_cleanup_stops_at_the_first_dead_delete(qiniu_app: Flask, kodo: KodoEmul
     kodo.black_hole = True
     assert uploads.remove_files(keys) == keys
     assert len(kodo.requests) == 1
+
+
+def test_qiniu_failing_keeps_what_exists(
+    qiniu_app: Flask, client: FlaskClient, kodo: KodoEmulator
+) -> None:
+    """A failed upload removes only its own objects: earlier images, their rows and
+    their objects stay, and keep being served."""
+    login_as(client, create_user("alice"))
+    first = post(client, samples.jpeg())
+    assert first.status_code == 201
+    kept = dict(kodo.objects)
+    kodo.fail_uploads_after(1)  # the next upload dies after its first variant
+    failed = post(client, samples.png())
+    assert failed.status_code == 503 and failed.json["error"] == "storage_unavailable"
+    kodo.fail_uploads_after(None)
+    assert sorted(kodo.objects) == sorted(kept)
+    assert db.session.scalar(select(func.count(Image.id))) == 1
+    card = client.get(f"/api/images/{first.json['id']}")
+    assert card.status_code == 200
+    assert fetch(card.json["thumb_url"])
