@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.factories import create_image, create_user
-from tests.moderation_support import csrf, login_as, post_json
+from tests.support.auth import csrf, login_as, post_json
+from tests.support.factories import create_image, create_user
 
 HUGE = str(2**63)  # one past the largest BIGINT: SQLite cannot even bind it
 HUGER = "9" * 40

@@ -16,9 +16,9 @@ from sqlalchemy.exc import OperationalError
 
 from gallery import create_app
 from gallery.extensions import db
-from tests.conftest import base_config
-from tests.factories import create_image, create_user
-from tests.moderation_support import csrf, login_as
+from tests.support.auth import csrf, login_as
+from tests.support.environment import base_config
+from tests.support.factories import create_image, create_user
 
 RESET_LINK = re.compile(r"(https?://[^/\s]+)/reset/[\w.\-]+")
 
@@ -149,11 +149,12 @@ def test_database_down_gives_503_json_with_retry_after_and_a_friendly_page(app, 
     assert "try again" in page.get_data(as_text=True)
 
 
+@pytest.mark.settings(FEED_PAGE_CACHE_SECONDS=1)
 def test_stale_values_are_served_while_the_database_is_down(app, client, fixed_clock) -> None:
     alice = create_user("alice")
     create_image(alice, caption="still served")
     assert client.get("/api/images").headers["X-Gallery-Cache"] == "miss"
-    fixed_clock.shift(app.config["FEED_PAGE_CACHE_SECONDS"] + 5)  # the entry is stale now
+    fixed_clock.shift(2)  # the entry is stale now (the run's clock only moves forward)
     with DatabaseDown():
         stale = client.get("/api/images")
         uncached = client.get("/api/hot?limit=7")
@@ -162,28 +163,24 @@ def test_stale_values_are_served_while_the_database_is_down(app, client, fixed_c
     assert uncached.status_code == 503
 
 
-def noise_jpeg(size: int) -> bytes:
-    """A JPEG of random pixels, about `size` bytes or more."""
-    side = 64
-    while True:
-        pixels = PILImage.frombytes("RGB", (side, side), os.urandom(side * side * 3))
-        out = io.BytesIO()
-        pixels.save(out, "JPEG", quality=95)
-        if out.tell() >= size:
-            return out.getvalue()
-        side *= 2
+def noise_png(side: int = 200) -> bytes:
+    """A PNG of random pixels: it hardly compresses (about 3 × side² bytes)."""
+    pixels = PILImage.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+    out = io.BytesIO()
+    pixels.save(out, "PNG")
+    return out.getvalue()
 
 
-@pytest.mark.settings(MAX_CONTENT_LENGTH=400_000, UPLOAD_RATE_LIMIT="100 per hour")
+@pytest.mark.settings(MAX_CONTENT_LENGTH=200_000, UPLOAD_RATE_LIMIT="100 per hour")
 def test_each_file_of_the_upload_form_gets_the_per_file_limit(app, client) -> None:
     login_as(client, create_user("alice"))
-    first, second = noise_jpeg(250_000), noise_jpeg(250_000)
-    assert len(first) < 400_000 and len(first) + len(second) > 400_000
+    first, second = noise_png(), noise_png()  # each under the limit, both together over it
+    assert len(first) < 200_000 and len(first) + len(second) > 200_000
     response = client.post(
         "/upload",
         data={
             "csrf_token": csrf(client),
-            "file": [(io.BytesIO(first), "a.jpg"), (io.BytesIO(second), "b.jpg")],
+            "file": [(io.BytesIO(first), "a.png"), (io.BytesIO(second), "b.png")],
         },
         content_type="multipart/form-data",
     )
@@ -216,7 +213,7 @@ def test_an_upload_committed_as_the_database_dies_is_reported_stored(app, client
     from sqlalchemy.orm import Session
 
     from gallery.models import Image
-    from tests.sample_images import jpeg
+    from tests.support.sample_images import jpeg
 
     login_as(client, create_user("alice"))
     token = csrf(client)

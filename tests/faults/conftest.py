@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import require_service
+from tests.support.environment import require_service
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_DEFAULTS = {
