@@ -11,14 +11,17 @@ from typing import Any
 
 import pytest
 from PIL import Image as PILImage
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from gallery import create_app
-from gallery.extensions import db
+from gallery.extensions import db, limiter
+from gallery.models import Image
 from tests.support.auth import csrf, login_as
 from tests.support.environment import base_config
 from tests.support.factories import create_image, create_user
+from tests.support.sample_images import jpeg
 
 RESET_LINK = re.compile(r"(https?://[^/\s]+)/reset/[\w.\-]+")
 
@@ -191,8 +194,6 @@ def test_each_file_of_the_upload_form_gets_the_per_file_limit(app, client) -> No
 def test_redis_clients_never_retry(tmp_path, monkeypatch) -> None:
     """redis-py 6+ retries a timed-out call 10 times with back-off (about 8 s with
     0.25 s timeouts): a paused Redis froze every worker. Both clients try once."""
-    from gallery.extensions import limiter
-
     monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path / "instance"))
     config = base_config(tmp_path)
     config.update(REDIS_URL="redis://127.0.0.1:9/0")  # nothing listens: never connected here
@@ -209,12 +210,6 @@ def test_redis_clients_never_retry(tmp_path, monkeypatch) -> None:
 @pytest.mark.settings(UPLOAD_RATE_LIMIT="100 per hour")
 def test_an_upload_committed_as_the_database_dies_is_reported_stored(app, client) -> None:
     """It used to answer a bare 500 (the card was read after the commit), though stored."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
-
-    from gallery.models import Image
-    from tests.support.sample_images import jpeg
-
     login_as(client, create_user("alice"))
     token = csrf(client)
     down = DatabaseDown()

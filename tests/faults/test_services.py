@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
 
 import requests
+from PIL import Image
 
 from tests.faults.conftest import TIMEOUT, Browser, Load, Stack, dump, image_ids
 from tests.faults.test_stack import fake_address
@@ -186,10 +188,6 @@ def test_mariadb_stopped_then_started(stack: Stack) -> None:
 
 def tiny_png() -> bytes:
     """A small, valid, unique PNG (a new image each call, so never a duplicate)."""
-    import io
-
-    from PIL import Image
-
     colour = tuple(uuid.uuid4().bytes[:3])
     out = io.BytesIO()
     Image.new("RGB", (240, 240), colour).save(out, "PNG")
