@@ -1,7 +1,7 @@
 """profiles and albums
 
 Revision ID: 6dfed5be259e
-Revises: b7e2f5a90c13
+Revises: b481412b97cd
 Create Date: 2026-12-01 21:40:03.074401
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6dfed5be259e'
-down_revision = 'b7e2f5a90c13'
+down_revision = 'b481412b97cd'
 branch_labels = None
 depends_on = None
 
