@@ -118,6 +118,8 @@ def error_response(status: int, code: str, message: Any, **extra: Any) -> Any:
     if wants_json() or request_ctx.url_adapter is None:  # no adapter: the Host was refused
         body = {"error": code, "message": str(message), **extra}
         return jsonify(body), status
+    if code == NotConfirmed.code:  # a friendly page with the resend button, not a bare 403
+        return render_template("errors/confirm_first.html", status=status, code=code), status
     own_page = status in (403, 404, 413, 429, 500, 503)
     template = f"errors/{status}.html" if own_page else "errors/error.html"
     return render_template(template, status=status, code=code, message=str(message)), status

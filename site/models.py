@@ -1,5 +1,5 @@
 """All tables: users and roles (Flask-Security-Too), images, comments, likes,
-picks, reports, the audit log and operation runs."""
+picks, reports, the audit log, operation runs and albums."""
 
 from __future__ import annotations
 
@@ -83,9 +83,20 @@ class User(db.Model, fsqla.FsUserMixin):
         self.username_skeleton = skeleton(username) if username else None
         return username
 
+    # the profile the member edits on the account page
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    bio: Mapped[str | None] = mapped_column(String(500))
+    avatar_key: Mapped[str | None] = mapped_column(String(128))  # storage prefix of the avatar
+
     @property
-    def display_name(self) -> str:
+    def handle(self) -> str:
+        """The stable name of the account (audit log, messages): its username."""
         return self.username or self.email.split("@", 1)[0]
+
+    @property
+    def shown_name(self) -> str:
+        """The display name the member chose, else the username."""
+        return self.display_name or self.handle
 
     @property
     def is_confirmed(self) -> bool:
@@ -400,3 +411,45 @@ class Notification(db.Model):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     image: Mapped[Image | None] = relationship()
     comment: Mapped[Comment | None] = relationship()
+
+
+# Album.visibility values
+ALBUM_PUBLIC = "public"  # listed on the profile
+ALBUM_UNLISTED = "unlisted"  # reachable by its link only
+ALBUM_VISIBILITIES = (ALBUM_PUBLIC, ALBUM_UNLISTED)
+
+
+class Album(db.Model):
+    """A member's ordered selection of images, with a title, a description and a cover."""
+
+    __tablename__ = "album"
+    __table_args__ = (Index("ix_album_owner", "user_id", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    title: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str | None] = mapped_column(String(140), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[str] = mapped_column(String(16), default=ALBUM_PUBLIC)
+    cover_image_id: Mapped[int | None] = mapped_column(ForeignKey("image.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User] = relationship()
+    cover: Mapped[Image | None] = relationship()
+
+
+class AlbumImage(db.Model):
+    """One image at one position of an album (keyset pages seek on position, image_id)."""
+
+    __tablename__ = "album_image"
+    __table_args__ = (Index("ix_album_image_position", "album_id", "position", "image_id"),)
+
+    album_id: Mapped[int] = mapped_column(
+        ForeignKey("album.id", ondelete="CASCADE"), primary_key=True
+    )
+    image_id: Mapped[int] = mapped_column(
+        ForeignKey("image.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

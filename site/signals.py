@@ -21,3 +21,6 @@ content_hidden = _signals.signal("content-hidden")
 #: sent with (sender=app, image=Image, actor=User|None, date=datetime.date) when a
 #: moderator schedules an image as a pick; its author is notified.
 pick_scheduled = _signals.signal("pick-scheduled")
+
+#: sent with (sender=app) when an album, its images or their order change.
+albums_changed = _signals.signal("albums-changed")

@@ -28,7 +28,7 @@ def test_accept_language_chinese(client, header):
     html = text(client.get("/login", headers={"Accept-Language": header}))
     assert '<html lang="zh-Hans-CN">' in html
     assert "登录" in html and "Log in" not in html
-    assert "邮箱或用户名" in html  # our login form label
+    assert "邮箱地址或用户名" in html  # our login form label
     assert "记住我" in html  # Flask-Security's own catalogue
 
 

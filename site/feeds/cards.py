@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from gallery.extensions import db
 from gallery.feeds.hot import pending_views_of, shown_views
 from gallery.formats import iso_utc
+from gallery.media.avatars import avatar_url
 from gallery.media.storage import variant_urls
 from gallery.models import VISIBLE, Comment, Image, User
 
@@ -19,9 +20,15 @@ LATEST_COMMENTS = 3
 
 
 def author_json(user: User | None) -> dict[str, Any]:
-    """{"username", "url"} of a user (a purged account shows as an empty name)."""
+    """{"username", "url", "display_name", "avatar_url"} of a user (a purged account
+    shows as an empty name; no avatar is null)."""
     username = user.username if user is not None else ""
-    return {"username": username, "url": f"/u/{username}"}
+    return {
+        "username": username,
+        "url": f"/u/{username}",
+        "display_name": user.shown_name if user is not None else "",
+        "avatar_url": avatar_url(user),
+    }
 
 
 def comment_json(comment: Comment) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from gallery.feeds.views import flush_views as flush_views
 from gallery.feeds.views import record_view as record_view
 from gallery.models import VISIBLE, Image, User
 from gallery.numbers import in_range
-from gallery.signals import image_changed, picks_changed
+from gallery.signals import albums_changed, image_changed, picks_changed
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
@@ -219,6 +219,7 @@ def init_app(app: Flask) -> None:
     """Connect the signals and the Session listeners (idempotent: once per process)."""
     image_changed.connect(_on_image_changed, weak=False)
     picks_changed.connect(_on_picks_changed, weak=False)
+    albums_changed.connect(_on_picks_changed, weak=False)  # the same: drop every list
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _after_rollback)

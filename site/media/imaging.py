@@ -354,3 +354,44 @@ def placeholder(thumb_bytes: bytes) -> str:
         except Exception:  # noqa: BLE001 - a placeholder is never worth a failed upload
             red, green, blue = small.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
             return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+# --- avatars: one square still image, same checks and normalisation --------------------------
+
+AVATAR_BOUNDS: dict[str, int] = {"original": 512, "medium": 256, "thumb": 96}
+
+
+def render_avatar(data: bytes, limits: Limits | None = None) -> Rendered:
+    """A square JPEG avatar in every variant: checked and normalised like an upload
+    (orientation, sRGB, no metadata), the first frame of an animation, centre-cropped."""
+    limits = limits or Limits()
+    image = open_image(data, limits)
+    decode_all(image)
+    image.seek(0)
+    still = prepare(image.copy(), "png")
+    if still.mode not in ("RGB", "L"):
+        rgba = still.convert("RGBA")
+        still = Image.new("RGB", rgba.size, (255, 255, 255))
+        still.paste(rgba, mask=rgba.getchannel("A"))
+    still = still.convert("RGB")
+    side = min(still.size)
+    files = {
+        name: encode(
+            [ImageOps.fit(still, (min(side, bound),) * 2, Image.Resampling.LANCZOS)],
+            "jpeg",
+            [],
+            0,
+        )
+        for name, bound in AVATAR_BOUNDS.items()
+    }
+    size = min(side, AVATAR_BOUNDS["original"])
+    return Rendered(
+        format="jpeg",
+        extension="jpg",
+        content_type="image/jpeg",
+        width=size,
+        height=size,
+        sha256=hashlib.sha256(files["original"]).hexdigest(),
+        placeholder=placeholder(files["thumb"]),
+        files=files,
+    )

@@ -278,6 +278,7 @@ def find_orphans(grace_seconds: float = 3600, now: float | None = None) -> Sweep
         missing = [keys[v] for v in storage.stored_variants if keys[v] not in stored]
         if missing:
             report.broken_images[image.id] = missing
+    known.update(db.session.scalars(select(User.avatar_key).where(User.avatar_key.is_not(None))))
     for prefix, entries in by_prefix.items():
         if prefix in known:
             continue

@@ -20,6 +20,8 @@ from gallery.models import (
     PENDING,
     REJECTED,
     VISIBLE,
+    Album,
+    AlbumImage,
     AuditLog,
     Comment,
     Image,
@@ -57,7 +59,7 @@ def audit(
         raise BadRequest(f"Unknown audit origin {origin!r}; expected one of {', '.join(ORIGINS)}.")
     entry = AuditLog(
         actor_id=actor.id if actor is not None else None,
-        actor_name=actor.display_name if actor is not None else "system",
+        actor_name=actor.handle if actor is not None else "system",
         origin=origin,
         action=action,
         target_type=target_type,
@@ -150,7 +152,7 @@ def delete_image(image_id: int, actor: User, origin: str) -> Image:
         raise NotFound(_("There is no such image."))
     if not (moderator or (owner and can("own-image-delete", actor))):
         raise Forbidden(_("Only the author or a moderator can delete this image."))
-    hide_image(image, actor, origin)
+    hide_image(image, actor, origin, reason="deleted by the author" if owner else "")
     return image
 
 
@@ -212,6 +214,10 @@ def purge_image(image: Image, actor: User | None, origin: str) -> None:
     db.session.execute(delete(Report).where(report_filter))
     db.session.execute(delete(Comment).where(Comment.image_id == image_id))
     db.session.execute(delete(Like).where(Like.image_id == image_id))
+    db.session.execute(delete(AlbumImage).where(AlbumImage.image_id == image_id))
+    db.session.execute(
+        update(Album).where(Album.cover_image_id == image_id).values(cover_image_id=None)
+    )
     picked_dates = set(db.session.scalars(select(Pick.date).where(Pick.image_id == image_id)))
     db.session.execute(delete(Pick).where(Pick.image_id == image_id))
     db.session.delete(image)
@@ -300,7 +306,7 @@ def hide_all_by_user(user: User, actor: User | None, origin: str) -> dict[str, i
     comments = db.session.scalars(
         select(Comment).where(Comment.user_id == user.id, Comment.status == VISIBLE)
     ).all()
-    reason = f"all content of {user.display_name}"
+    reason = f"all content of {user.handle}"
     counts = {
         "images": sum(hide_image(image, actor, origin, reason) for image in images),
         "comments": sum(hide_comment(comment, actor, origin, reason) for comment in comments),

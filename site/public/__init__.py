@@ -6,11 +6,14 @@ from flask import Flask
 
 # the view modules attach their routes to the blueprints when they are imported
 from gallery.public import (  # noqa: F401
+    account,
     account_security,
+    albums,
     api_docs,
     api_views,
     discovery,
     discovery_api,
+    manage,
     media,
     pages,
     reports,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import send_file
+from flask import current_app, send_file
 from flask_babel import gettext as _
 
 from gallery.errors import NotFound
@@ -47,3 +47,20 @@ def media(key: str) -> Any:
         path, mimetype=EXTENSIONS[extension], max_age=MEDIA_MAX_AGE, conditional=True, etag=True
     )
     return media_headers(response)
+
+
+# Browsers ask the site root for these whatever the page says; nginx serves them
+# from site/static in production (config/nginx.conf).
+ROOT_ICONS = {
+    "favicon.ico": "favicon.ico",
+    "apple-touch-icon.png": "icons/apple-touch-icon.png",
+    "apple-touch-icon-precomposed.png": "icons/apple-touch-icon.png",
+}
+
+
+@bp.get("/<any(" + ", ".join(f'"{name}"' for name in ROOT_ICONS) + "):name>")
+def root_icon(name: str) -> Any:
+    """/favicon.ico and the touch icons, from site/static, cached for a day."""
+    response = current_app.send_static_file(ROOT_ICONS[name])
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

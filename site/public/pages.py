@@ -22,6 +22,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_security import current_user
 
+from gallery.accounts import profiles
+from gallery.albums import service as album_service
 from gallery.caching.pagecache import visitor_cached
 from gallery.errors import NotFound
 from gallery.extensions import db, security
@@ -31,10 +33,13 @@ from gallery.feeds import picks as picks_service
 from gallery.feeds import tags as tag_feeds
 from gallery.feeds.hot import pending_views
 from gallery.formats import parse_day
+from gallery.media.avatars import avatar_url
 from gallery.models import REPORT_REASONS, User, today
 from gallery.moderation import actions as moderation
+from gallery.moderation import owner
+from gallery.public import albums as album_views
 from gallery.public.blueprints import bp
-from gallery.roles import permission_required
+from gallery.roles import can, permission_required
 from gallery.social import follows, interactions
 from gallery.urls import safe_next
 
@@ -139,11 +144,18 @@ def profile(username: str):
     """One member's images, newest first, with infinite scroll."""
     user = active_user(username)
     page = feeds.profile_page(user, cursor_arg(), FEED_PAGE_SIZE)
+    own = current_user.is_authenticated and current_user.id == user.id
+    first_page = cursor_arg() is None
+    summaries = album_service.profile_albums(user, include_unlisted=own) if first_page else []
     return render_template(
         "public/profile.html",
         follow_counts=follows.counts(user),
         is_following=follows.is_following(current_user, user),
         profile=user,
+        own=own,
+        stats=profiles.stats(user),
+        avatar=avatar_url(user, "medium"),
+        albums=[album_views.album_json(summary) for summary in summaries],
         items=cards.cards(page.images),
         next_cursor=page.next_cursor,
     )
@@ -155,10 +167,10 @@ def profile(username: str):
 @bp.get("/images/<int:image_id>")
 def image(image_id: int):
     """The image page: medium image, details, comments, like, report, moderation."""
-    image = interactions.image_for_viewer(image_id)
+    image = owner.image_for(current_user, image_id)
     # views not flushed to the database yet, read before this view may trigger a flush
     views = image.views + pending_views(image.id)
-    views += 1 if feeds.record_view(image, request) else 0
+    views += 1 if image.is_public and feeds.record_view(image, request) else 0
     comments = interactions.comments_page(
         image, request.args.get("cursor") or None, COMMENT_PAGE_SIZE
     )
@@ -172,6 +184,9 @@ def image(image_id: int):
         next_comments=comments.next_cursor,
         liked=interactions.has_liked(current_user, image),
         report_reasons=REPORT_REASONS,
+        is_owner=owner.is_owner(current_user, image),
+        undo_until=owner.undo_until(image),
+        may_hide_comments=owner.is_owner(current_user, image) or can("comment-hide"),
     )
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_security import current_user
 from werkzeug.datastructures import FileStorage
 
+from gallery.albums import service as albums
 from gallery.errors import BadRequest, GalleryError, NotLoggedIn
 from gallery.extensions import db, limiter
 from gallery.feeds.cards import card
@@ -17,6 +18,7 @@ from gallery.formats import human_size
 from gallery.limits import config_limit, per_member
 from gallery.media import ingest as uploads
 from gallery.media.imaging import ACCEPTED, EXTENSIONS
+from gallery.models import VISIBLE
 from gallery.moderation import actions as moderation
 from gallery.public.blueprints import api, bp
 from gallery.roles import permission_required
@@ -66,6 +68,7 @@ def upload_one(file: FileStorage | None) -> tuple[uploads.IngestResult, dict[str
     """
     if file is None or not file.filename and not file.content_length:
         raise BadRequest(_("Choose an image file to upload."), code="no_file")
+    album = chosen_album()
     data = file.read()
     file.close()  # a large part is a temporary file: give it back now
     result = uploads.ingest(
@@ -75,6 +78,8 @@ def upload_one(file: FileStorage | None) -> tuple[uploads.IngestResult, dict[str
         shop_url=request.form.get("shop_url"),
         shop_title=request.form.get("shop_title"),
     )
+    if album is not None and result.image.status == VISIBLE:
+        albums.add_images(album, [result.image.id])
     body = {**card(result.image), "duplicate": result.duplicate}
     try:
         db.session.commit()
@@ -85,6 +90,16 @@ def upload_one(file: FileStorage | None) -> tuple[uploads.IngestResult, dict[str
             db.session.close()
         raise
     return result, body
+
+
+def chosen_album() -> Any:
+    """The member's album named by the form's `album_id`, if any (checked before storing)."""
+    value = request.form.get("album_id", "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise BadRequest(_("album_id must be the number of one of your albums."), code="bad_album")
+    return albums.owned_album(current_user, int(value))
 
 
 @api.post("/images")
@@ -154,7 +169,14 @@ def upload_page():
         outcomes = upload_from_form()
         if outcomes and all(o.error for o in outcomes):
             status = 400
-    return render_template("public/upload.html", limits=page_limits(), outcomes=outcomes), status
+    return render_template(
+        "public/upload.html",
+        limits=page_limits(),
+        outcomes=outcomes,
+        albums=albums.albums_of(current_user),
+        chosen_album=request.values.get("album", type=int)
+        or request.form.get("album_id", type=int),
+    ), status
 
 
 def upload_from_form() -> list[FileOutcome]:

@@ -45,7 +45,7 @@ export function buildCard(template, card, query = "") {
   img.src = safeHref(card.thumb_url);
   renderCaption(node.querySelector('[data-slot="caption"]'), card.caption, query);
   const author = fillSlot(node, "author", card.author.username);
-  author.href = safeHref(card.author.url);
+  if (author) author.href = safeHref(card.author.url); // profiles do not repeat the owner
   const time = fillSlot(node, "time", formatDate(card.created_at));
   time.dateTime = card.created_at || "";
   fillSlot(node, "views", card.views);

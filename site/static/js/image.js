@@ -30,6 +30,8 @@ function buildComment(comment) {
   const time = fillSlot(node, "time", formatDate(comment.created_at));
   time.dateTime = comment.created_at || "";
   fillSlot(node, "body", comment.body);
+  const deleteForm = node.querySelector("[data-comment-delete-form]");
+  if (deleteForm) deleteForm.action = `/comments/${encodeURIComponent(comment.id)}/delete`;
   return node;
 }
 
@@ -160,7 +162,64 @@ function setupReport() {
   });
 }
 
+// ---------------------------------------------------------------- comment menu
+
+function setupCommentMenu() {
+  if (!list) return;
+  const form = document.querySelector("[data-report-form]");
+  list.addEventListener("click", (event) => {
+    const report = event.target.closest("[data-comment-report]");
+    if (!report || !form) return;
+    const comment = report.closest(".g-comment");
+    form.dataset.target = "comment";
+    form.dataset.id = comment.dataset.id;
+    form.querySelector("[data-report-label]").textContent = form.dataset.labelComment;
+    const quote = form.querySelector("[data-report-quote]");
+    quote.textContent = comment.querySelector('[data-slot="body"]').textContent;
+    quote.hidden = false;
+    resetReportForm(form);
+    window.bootstrap.Collapse.getOrCreateInstance(form, { toggle: false }).show();
+    form.scrollIntoView({ block: "center" });
+    form.elements.reason.focus();
+  });
+  document.querySelector("[data-report-image]")?.addEventListener("click", () => {
+    if (!form || form.dataset.target === "image") return;
+    form.dataset.target = "image";
+    form.dataset.id = imageId;
+    form.querySelector("[data-report-label]").textContent = form.dataset.labelImage;
+    form.querySelector("[data-report-quote]").hidden = true;
+    resetReportForm(form);
+  });
+  list.addEventListener("submit", async (event) => {
+    const deleteForm = event.target.closest("[data-comment-delete-form]");
+    if (!deleteForm) return;
+    event.preventDefault();
+    if (!window.confirm(deleteForm.dataset.confirm)) return;
+    const comment = deleteForm.closest(".g-comment");
+    const errorBox = document.querySelector("[data-comments-error]");
+    try {
+      await api(`/api/comments/${encodeURIComponent(comment.dataset.id)}`, { method: "DELETE" });
+      comment.remove();
+      const count = document.querySelector("[data-comment-count]");
+      setCount("[data-comment-count]", Math.max(0, Number(count.textContent) - 1));
+      showMessage(errorBox, "");
+    } catch (error) {
+      showMessage(errorBox, error.message);
+    }
+  });
+}
+
+function resetReportForm(form) {
+  form.elements.reason.disabled = false;
+  form.elements.details.disabled = false;
+  form.elements.details.value = "";
+  form.querySelector("[type=submit]").disabled = false;
+  showMessage(form.querySelector("[data-report-done]"), "");
+  showMessage(form.querySelector("[data-report-error]"), "");
+}
+
 if (root) {
+  setupCommentMenu();
   setupMoreComments();
   setupCommentForm();
   setupLike();
