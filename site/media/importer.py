@@ -119,12 +119,15 @@ def import_tree(
     echo: Callable[[str], None] = print,
     user_password: str | None = None,
     progress: bool = True,
+    listener: Callable[[Tally], None] | None = None,
 ) -> ImportResult:
     """Import root/<username>/<image> (+ <stem>.json sidecars); known content is skipped."""
     root = Path(root)
     if not root.is_dir():
         raise GalleryError(_("%(root)s is not a folder", root=root))
-    tally = Tally(labels=IMPORT_LABELS, stream=progress_stream() if progress else None)
+    tally = Tally(
+        labels=IMPORT_LABELS, stream=progress_stream() if progress else None, listener=listener
+    )
     result = ImportResult()
     args = {"root": str(root), "source": source, "publish": publish}
     with recorded_run(source if source in ("seed", "import") else "import", args, tally) as run:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from gallery import signals
 from gallery.errors import Conflict, StorageUnavailable
 from gallery.extensions import db
+from gallery.jobs import queue as jobs
 from gallery.media import captions, imaging
 from gallery.media.storage import get_storage, variant_key, variant_keys
 from gallery.models import HIDDEN, REJECTED, SOURCE_UPLOAD, VISIBLE, Image, User
@@ -35,6 +36,7 @@ from gallery.urls import clean_shop_url
 log = logging.getLogger(__name__)
 
 PENDING_FILES = "gallery_uncommitted_files"
+DOOMED_FILES = "gallery_files_to_delete"
 
 
 @dataclass
@@ -202,6 +204,18 @@ def delete_image_files(image: Image) -> list[str]:
     return remove_files(list(variant_keys(image).values()))
 
 
+def delete_files_after_commit(image: Image) -> list[str]:
+    """Queue the deletion of an image's stored files for when its rows are gone for good.
+
+    The files are deleted by the "delete-files" job after the commit (retried with
+    back-off while storage refuses), so no request waits on storage, and a rollback
+    keeps both the rows and the files. Returns the keys.
+    """
+    keys = list(variant_keys(image).values())
+    db.session.info.setdefault(DOOMED_FILES, []).extend(keys)
+    return keys
+
+
 # --- files of uncommitted rows are removed when their transaction ends without commit --------
 
 
@@ -221,10 +235,19 @@ def init_app(app: Flask) -> None:
     if not event.contains(Session, "after_commit", _files_committed):
         event.listen(Session, "after_commit", _files_committed)
         event.listen(Session, "after_transaction_end", _transaction_ended)
+        event.listen(Session, "after_rollback", _deletion_rolled_back)
 
 
 def _files_committed(session: Session) -> None:
     session.info.pop(PENDING_FILES, None)
+    doomed = session.info.pop(DOOMED_FILES, None)
+    if doomed:
+        jobs.enqueue("delete-files", keys=doomed)
+
+
+def _deletion_rolled_back(session: Session) -> None:
+    """The purge did not happen: its files stay."""
+    session.info.pop(DOOMED_FILES, None)
 
 
 def _transaction_ended(session: Session, transaction: Any) -> None:

@@ -31,6 +31,8 @@ class Tally:
     reasons: Counter[str] = field(default_factory=Counter)
     items: list[dict[str, Any]] = field(default_factory=list)
     finish_reason: str = "finished"
+    #: called with the tally after every change (the job console's progress)
+    listener: Callable[[Tally], None] | None = None
     _started: float = field(default_factory=time.monotonic)
     _last_draw: float = 0.0
     _drawn: bool = False
@@ -75,6 +77,8 @@ class Tally:
 
     def draw(self, force: bool = False) -> None:
         """Redraw the live progress line on a terminal; elsewhere print it every few seconds."""
+        if self.listener is not None:
+            self.listener(self)
         if self.stream is None:
             return
         now = time.monotonic()

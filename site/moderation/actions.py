@@ -10,11 +10,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
 
-from gallery.errors import BadRequest, Forbidden, NotFound, StorageUnavailable
+from gallery.errors import BadRequest, Forbidden, NotFound
 from gallery.extensions import db
 from gallery.formats import iso_utc
 from gallery.media import captions
-from gallery.media.ingest import SweepReport, delete_image_files, remove_files
+from gallery.media.ingest import SweepReport, delete_files_after_commit, remove_files
 from gallery.models import (
     HIDDEN,
     PENDING,
@@ -35,7 +35,7 @@ from gallery.roles import can
 from gallery.signals import content_hidden, image_changed, picks_changed
 from gallery.urls import clean_shop_url
 
-ORIGINS = ("admin", "page", "api", "cli")
+ORIGINS = ("admin", "page", "api", "cli", "job")
 
 # Image states a moderator may hide, and the ones Restore brings back.
 HIDEABLE = (VISIBLE, PENDING)
@@ -189,23 +189,14 @@ def purge_image(image: Image, actor: User | None, origin: str) -> None:
 
     This is also the explicit "Purge now" action, so it accepts an image in any
     state; the retention sweep (`purge_expired`) only picks hidden/rejected ones.
-    The stored files go first: if storage fails nothing else changes, and if the
-    caller's commit fails later the content is gone from the public anyway.
+    The stored files go after the caller's commit, as a "delete-files" job that is
+    retried while storage refuses (what never goes, `flask storage sweep` finds).
     """
     image_id = image.id
     before = image_state(image)
     comment_ids = _comment_ids_of(image_id)
     before["comments"] = len(comment_ids)
-    failed = delete_image_files(image)
-    if failed:
-        raise StorageUnavailable(
-            _(
-                "Could not delete %(count)s stored file(s) of image %(id)s; "
-                "nothing was purged. Try again when storage answers.",
-                count=len(failed),
-                id=image_id,
-            )
-        )
+    delete_files_after_commit(image)
     report_filter = (Report.target_type == "image") & (Report.target_id == image_id)
     if comment_ids:
         report_filter = or_(
