@@ -51,7 +51,7 @@ class JobSpec:
 JOBS: dict[str, JobSpec] = {
     "send-mail": JobSpec(queue="mail", timeout=60, retries="MAIL_RETRY_INTERVALS", record=False),
     "delete-files": JobSpec(timeout=120),
-    # crawls and imports record their own run (gallery.jobs.runs.recorded_run)
+    # crawls and imports record their own run (gallery.media.runs.recorded_run)
     "crawl": JobSpec(queue="crawl", timeout=3600, record=False),
     "import": JobSpec(queue="crawl", timeout=3600, record=False),
     "cache-warm": JobSpec(timeout=120),

@@ -23,9 +23,9 @@ from gallery.extensions import db
 from gallery.feeds import hot, picks
 from gallery.feeds import views as views_count
 from gallery.jobs import queue
-from gallery.jobs.runs import Tally
 from gallery.media import ingest
 from gallery.media.importer import import_tree
+from gallery.media.runs import Tally
 from gallery.models import OperationRun, today, utcnow
 from gallery.moderation import actions as moderation
 
@@ -183,8 +183,7 @@ def crawl(url: str, **given: Any) -> str:
     The child writes counts and log lines to this job's progress; a cancel
     stops it gracefully (SIGTERM: Scrapy finishes what is in flight and records).
     """
-    # the crawler needs the optional Scrapy dependency; only this job imports it
-    from gallery.crawler.runner import build_options
+    from gallery.crawler.runner import build_options  # noqa: PLC0415 - Scrapy is optional
 
     allow_nets = tuple(given.pop("allow_nets", ()) or ())
     options = build_options(current_app.config, url, allow_nets, given)
@@ -211,7 +210,7 @@ def crawl(url: str, **given: Any) -> str:
 
 def _crawl_child(app: Flask, options: Any, job_id: str | None) -> None:
     """The crawl itself, in the forked child: fresh database connections, the same job."""
-    from gallery.crawler.runner import run_crawl  # Scrapy: only in the crawl's own process
+    from gallery.crawler.runner import run_crawl  # noqa: PLC0415 - Scrapy is optional
 
     with app.app_context():
         db.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
