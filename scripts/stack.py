@@ -356,8 +356,14 @@ def start_nodes(s: dict) -> None:
 
 
 def start_workers(s: dict) -> None:
-    """Background job workers of the stack. None yet: the RQ worker of issue 14 is
-    started here (spawn(s, "worker", [...], app_env(s))) and stopped by `stop`."""
+    """One RQ job worker that also runs the schedule (`flask worker --schedule`);
+    `stop` ends it with SIGTERM (a warm shutdown: the running job finishes first)."""
+    if read_pid(s, "worker"):
+        log("worker already runs")
+        return
+    log("starting the job worker (with the schedule)")
+    argv = [str(VENV_BIN / "flask"), "--app", "gallery", "worker", "--schedule"]
+    spawn(s, "worker", argv, app_env(s))
 
 
 # --- nginx ----------------------------------------------------------------------------
@@ -450,7 +456,7 @@ def start_nginx(s: dict) -> None:
 
 def state(s: dict) -> dict:
     names = ["nginx", *[f"node{chr(ord('a') + i)}" for i in range(len(s["node_ports"]))]]
-    names += ["mariadb", "redis"]
+    names += ["worker", "mariadb", "redis"]
     return {
         "url": f"http://127.0.0.1:{s['port']}/",
         "nodes": [f"http://127.0.0.1:{port}/" for port in s["node_ports"]],
