@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 
 from gallery.formats import iso_utc
 from gallery.i18n import chosen_language, html_lang
@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["iso_utc"] = iso_utc
     app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
+    app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
 
     @app.context_processor
     def site_globals() -> dict[str, object]:

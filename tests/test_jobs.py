@@ -22,10 +22,10 @@ from gallery.jobs import queue as jobs
 from gallery.jobs import schedule, tasks
 from gallery.models import AuditLog, Image, OperationRun
 from gallery.roles import sync_roles
-from tests import sample_images as samples
-from tests.conftest import base_config
-from tests.factories import create_image, create_user, csrf_token_from
-from tests.moderation_support import csrf, login_as
+from tests.support import sample_images as samples
+from tests.support.auth import csrf, csrf_token_from, login_as
+from tests.support.environment import base_config
+from tests.support.factories import create_image, create_user
 
 
 def runs(kind: str) -> list[OperationRun]:

@@ -29,15 +29,15 @@ from gallery.jobs import queue as jobs
 from gallery.jobs.worker import ThreadWorker
 from gallery.models import OperationRun, User
 from gallery.roles import sync_roles
-from tests.factories import csrf_token_from
-from tests.jobs_support import (
+from tests.support.auth import csrf_token_from
+from tests.support.jobs import (
     real_redis_url,
     start_worker,
     stop_worker,
     wait_for,
     worker_config,
 )
-from tests.jobs_worker import register_test_job
+from tests.support.jobs_worker import register_test_job
 
 __all__ = ["real_redis_url"]  # the fixture, imported for the tests below
 

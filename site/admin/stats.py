@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from gallery.caching import cache
@@ -117,10 +118,10 @@ def views_per_day(days: int = DAYS, today: dt.date | None = None) -> list[tuple[
 def charts(today: dt.date | None = None) -> list[Chart]:
     """The 30-day charts of the dashboard."""
     return [
-        chart("Uploads", per_day(Image.created_at, today=today)),
-        chart("Views", views_per_day(today=today)),
-        chart("Comments", per_day(Comment.created_at, today=today)),
-        chart("Sign-ups", per_day(User.create_datetime, today=today)),
+        chart(_("Uploads"), per_day(Image.created_at, today=today)),
+        chart(_("Views"), views_per_day(today=today)),
+        chart(_("Comments"), per_day(Comment.created_at, today=today)),
+        chart(_("Sign-ups"), per_day(User.create_datetime, today=today)),
     ]
 
 

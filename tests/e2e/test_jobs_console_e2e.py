@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from tests.crawl_site import MAX_IMAGE_BYTES, MIN_SIZE, serve_site
-from tests.factories import create_user
 
 from gallery import create_app
 from gallery.caching.kv import redis_store, stop_embedded_server
@@ -21,8 +19,10 @@ from gallery.extensions import db
 from gallery.jobs.worker import stop_threads
 from gallery.models import Image, OperationRun
 from gallery.roles import sync_roles
-from tests.conftest import base_config
-from tests.e2e.conftest import CHROMIUM, _free_port, login_through_form
+from tests.support.crawl_site import MAX_IMAGE_BYTES, MIN_SIZE, serve_site
+from tests.support.environment import base_config
+from tests.support.factories import create_user
+from tests.support.live import CHROMIUM, free_port, login_through_form
 
 pytest.importorskip("scrapy")
 
@@ -55,7 +55,7 @@ def thread_mode_server(
         create_user("opal", roles=("operator",))
         db.session.commit()
         db.session.remove()
-    port = _free_port()
+    port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="jobs-live-server", daemon=True)
     thread.start()

