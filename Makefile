@@ -15,7 +15,8 @@ $(BIN)/activate:
 
 $(VENV)/.installed: $(BIN)/activate requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e .
+	@# setuptools' one note on every editable install of a mapped folder (site/ -> gallery)
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed translations-compile

@@ -26,7 +26,7 @@ from gallery import create_app
 from gallery.caching.kv import redis_store
 from gallery.extensions import db
 from gallery.roles import sync_roles
-from tests.support.environment import base_config, require_service
+from tests.support.environment import StrictTemplateUndefined, base_config, require_service
 from tests.support.live import CHROMIUM, CHROMIUM_ARGS, LiveServer, free_port, login_through_form
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -54,6 +54,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     mp.setenv("GALLERY_INSTANCE_PATH", str(tmp_path / "instance"))
     try:
         app = create_app(config)
+        app.jinja_env.undefined = StrictTemplateUndefined  # typos fail
     finally:
         mp.undo()
     with app.app_context():
