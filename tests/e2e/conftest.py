@@ -33,10 +33,12 @@ E2E_DIR = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test in this folder `e2e`."""
+    """Mark every test in this folder `e2e`, and keep them on one xdist worker (one live
+    server and one Chromium, with `--dist loadgroup` as `make test` runs it)."""
     for item in items:
         if E2E_DIR in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")
