@@ -14,19 +14,27 @@ Fixtures:
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from werkzeug.serving import make_server
 
 from gallery import create_app
 from gallery.caching.kv import redis_store
 from gallery.extensions import db
 from gallery.roles import sync_roles
-from tests.support.environment import StrictTemplateUndefined, base_config, require_service
+from tests.support.environment import (
+    FROZEN_NOW,
+    StrictTemplateUndefined,
+    base_config,
+    require_service,
+)
 from tests.support.live import CHROMIUM, CHROMIUM_ARGS, LiveServer, free_port, login_through_form
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -39,6 +47,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if E2E_DIR in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.e2e)
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+#: the hour, after FROZEN_NOW, at which the next browser test's clock starts
+_next_hour = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock() -> Iterator[Any]:
+    """The browser tests share one live server, so their clock never goes back: each
+    starts an hour after the one before, and nothing a test cached (visitor pages live
+    FEED_PAGE_CACHE_SECONDS) is still fresh for the next. Never the real date."""
+    start = FROZEN_NOW + dt.timedelta(hours=next(_next_hour))
+    with time_machine.travel(start, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")
