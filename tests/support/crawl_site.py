@@ -15,7 +15,7 @@ from PIL import Image as PILImage
 
 MAX_IMAGE_BYTES = 60_000
 MIN_SIZE = 64
-SLOW_SECONDS = 60  # /slow.html answers this late (at once when the site closes)
+SLOW_SECONDS = 30  # /slow.html answers this late (at once when the site closes)
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 CC_BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"
 CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
