@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app gallery
 PYTEST_ARGS ?=
+# make test: two pytest-xdist workers (each with its own database and Redis db); the
+# browser tests stay together on one worker (one live server, one Chromium)
+XDIST ?= -n 2 --dist loadgroup
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -15,7 +18,8 @@ $(BIN)/activate:
 
 $(VENV)/.installed: $(BIN)/activate requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e .
+	@# setuptools' one note on every editable install of a mapped folder (site/ -> gallery)
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed translations-compile
@@ -56,7 +60,7 @@ faults: install
 	$(BIN)/pytest -m faults tests/faults $(PYTEST_ARGS)
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) --durations=10 $(PYTEST_ARGS)
 
 e2e: install
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)

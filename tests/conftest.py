@@ -5,6 +5,7 @@ Helpers live in tests/support/; import them from there, never from this file."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +15,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
+import gallery.extensions
 from gallery import create_app
+from gallery.caching import cache as caching
 from gallery.caching.kv import redis_store
-from gallery.extensions import db
+from gallery.extensions import db, limiter
 from gallery.models import User
 from gallery.roles import sync_roles
 from tests.support.auth import AuthActions
@@ -24,7 +27,9 @@ from tests.support.environment import (
     DATABASE_URL,
     FROZEN_NOW,
     REDIS_URL,
+    StrictTemplateUndefined,
     base_config,
+    create_database,
     empty_tables,
 )
 from tests.support.factories import create_user
@@ -39,29 +44,92 @@ def fixed_clock() -> Iterator[Any]:
         yield traveller
 
 
-@pytest.fixture
-def app(
-    request: pytest.FixtureRequest, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Flask]:
-    """A fresh app with empty tables; `@pytest.mark.settings(KEY=value)` adds config."""
-    monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path / "instance"))
-    config = base_config(tmp_path)
-    for marker in request.node.iter_markers("settings"):
-        config.update(marker.kwargs)
-    app = create_app(config)
+def build_app(folder: Path, settings: dict[str, Any] | None = None) -> Flask:
+    """An app on the test config, its instance and media folders under `folder`."""
+    config = base_config(folder)
+    config.update(settings or {})
+    environment = pytest.MonkeyPatch()
+    environment.setenv("GALLERY_INSTANCE_PATH", str(folder / "instance"))
+    try:
+        app = create_app(config)
+    finally:
+        environment.undo()
+    app.jinja_env.undefined = StrictTemplateUndefined  # typos fail
+    return app
+
+
+class ExtensionState:
+    """The attributes of the extension objects (one object per extension, shared by
+    every app: Flask-Security and Flask-Limiter keep the last app's settings on it),
+    saved after the shared app was built and put back before each of its tests."""
+
+    def __init__(self) -> None:
+        extensions = vars(gallery.extensions)
+        self.objects = [extensions[name] for name in EXTENSION_NAMES] + [redis_store]
+        self.saved = [dict(vars(obj)) for obj in self.objects]
+
+    def restore(self) -> None:
+        for obj, saved in zip(self.objects, self.saved, strict=True):
+            vars(obj).clear()
+            vars(obj).update(saved)
+
+
+EXTENSION_NAMES = ("db", "migrate", "security", "mail", "csrf", "cache", "limiter", "babel")
+
+
+@pytest.fixture(scope="session")
+def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app and one schema per test session (per xdist worker): most tests need no
+    settings of their own, and building an app and its tables per test is slow."""
+    create_database()
+    app = build_app(tmp_path_factory.mktemp("app"))
+    app.extensions["tests_state"] = ExtensionState()
     with app.app_context():
-        if DATABASE_URL:
-            db.drop_all()
+        db.drop_all()
         db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest, tmp_path: Path, shared_app: Flask) -> Iterator[Flask]:
+    """The app with empty tables, empty Redis, its own media folder and config.
+
+    `@pytest.mark.settings(KEY=value)` (config of its own) or `@pytest.mark.fresh_app`
+    (the test adds routes) builds a new app on the same database for that test."""
+    settings: dict[str, Any] = {}
+    for marker in request.node.iter_markers("settings"):
+        settings.update(marker.kwargs)
+    fresh = bool(settings) or request.node.get_closest_marker("fresh_app") is not None
+    if fresh:
+        settings["SQLALCHEMY_DATABASE_URI"] = shared_app.config["SQLALCHEMY_DATABASE_URI"]
+        app = build_app(tmp_path, settings)
+    else:
+        app = shared_app
+        app.extensions["tests_state"].restore()  # an app built since then changed them
+    config, extensions = dict(app.config), dict(app.extensions)
+    app.config["MEDIA_ROOT"] = str(tmp_path / "media")
+    app.extensions.pop("gallery_storage", None)  # built again on the media folder above
+    caching.init_app(app)  # a closed breaker
+    with app.app_context():
         redis_store.client.flushdb()
+        limiter.reset()
         sync_roles()
         db.session.commit()
-        yield app
-        db.session.remove()
-        if DATABASE_URL:
+        try:
+            yield app
+        finally:
+            db.session.remove()
             empty_tables()
-        redis_store.client.flushdb()
-        db.engine.dispose()
+            redis_store.client.flushdb()
+            getattr(app.extensions["mailman"], "outbox", []).clear()
+            if fresh:
+                db.engine.dispose()
+    app.config.clear()
+    app.config.update(config)
+    app.extensions.clear()
+    app.extensions.update(extensions)
 
 
 @pytest.fixture
@@ -109,6 +177,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """With service URLs set, unreachable services end the run at once."""
     if DATABASE_URL:
         try:
+            create_database()  # this xdist worker's own database
             with create_engine(DATABASE_URL).connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as error:  # noqa: BLE001

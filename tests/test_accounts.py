@@ -160,6 +160,7 @@ def members_only_route(app):
         return {"ok": True}
 
 
+@pytest.mark.fresh_app  # adds a route
 def test_unconfirmed_user_gets_403_json_with_a_clear_message(app, client, auth):
     members_only_route(app)
     create_user("newbie", confirmed=False)

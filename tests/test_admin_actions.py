@@ -23,6 +23,7 @@ from gallery.models import (
     utcnow,
 )
 from tests.support.auth import csrf, login_as
+from tests.support.environment import StrictTemplateUndefined
 from tests.support.factories import create_comment, create_image, create_user
 
 XSS = "<script>alert(1)</script>"
@@ -468,9 +469,7 @@ def test_admin_changes_roles_with_an_audit_entry(app, client) -> None:
 
 def test_admin_pages_render_with_strict_undefined(app, client) -> None:
     """A typo in an admin template fails here instead of rendering as empty text."""
-    from jinja2 import StrictUndefined
-
-    app.jinja_env.undefined = StrictUndefined
+    assert app.jinja_env.undefined is StrictTemplateUndefined
     admin = create_user("boss", roles=("admin",))
     image = create_image(admin)
     comment = create_comment(image, admin)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -69,21 +68,27 @@ def test_a_new_image_signal_drops_cached_feeds(client, images):
     assert ids(client.get("/api/images"))[0] == newer.id
 
 
-def test_single_flight_recomputes_an_expiring_key_once(app):
+def test_single_flight_recomputes_an_expiring_key_once(app, fixed_clock):
     calls = []
+    results = []
+    others_answered = threading.Condition()
 
     def slow() -> list[int]:
         calls.append(1)
-        time.sleep(0.3)
+        if len(calls) == 2:  # the refresh: the 7 other workers answer meanwhile
+            with others_answered:
+                others_answered.wait_for(lambda: len(results) >= 7, timeout=10)
         return [len(calls)]
 
     assert cache.remember("k", slow, ttl=1) == [1]
-    time.sleep(1.05)  # stale now, but still stored (entries live 2 × ttl)
-    results = []
+    fixed_clock.shift(1.05)  # stale now, but still stored (entries live 2 × ttl)
 
     def worker() -> None:
         with app.app_context():
-            results.append(cache.remember("k", slow, ttl=1))
+            value = cache.remember("k", slow, ttl=1)
+        with others_answered:
+            results.append(value)
+            others_answered.notify_all()
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for thread in threads:
@@ -96,12 +101,26 @@ def test_single_flight_recomputes_an_expiring_key_once(app):
     assert cache.remember("k", slow, ttl=1) == [2]
 
 
-def test_single_flight_on_a_cold_key_waits_for_the_worker_computing_it(app):
+def test_single_flight_on_a_cold_key_waits_for_the_worker_computing_it(app, monkeypatch):
     calls = []
+    refused = []  # workers that found the lock taken and wait for the answer
+    lock_taken = threading.Condition()
+    real_lock = cache._lock
+
+    def counting_lock(name: str, seconds: int) -> bool:
+        taken = real_lock(name, seconds)
+        if not taken:
+            with lock_taken:
+                refused.append(name)
+                lock_taken.notify_all()
+        return taken
+
+    monkeypatch.setattr(cache, "_lock", counting_lock)
 
     def compute() -> str:
         calls.append(1)
-        time.sleep(0.1)
+        with lock_taken:  # answer once the other 5 workers are waiting for it
+            lock_taken.wait_for(lambda: len(refused) >= 5, timeout=10)
         return "value"
 
     results = []

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -154,6 +156,41 @@ def flask_cli(app: Flask, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def forked_cli(app: Flask, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `flask …` through the test app's CLI runner in a forked child of this process:
+    Scrapy's reactor gets a process of its own without a new interpreter that imports
+    everything again (a few seconds per crawl). flask_cli() runs the real command line."""
+    db.session.commit()
+    db.session.remove()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: crawl, report through the pipe, exit without pytest's teardown
+        status = 1
+        try:
+            os.close(read_end)
+            with app.app_context():
+                db.engine.dispose(close=False)  # the parent's connections stay the parent's
+                result = app.test_cli_runner().invoke(args=list(args))
+            error = (
+                "".join(traceback.format_exception(result.exception)) if result.exception else ""
+            )
+            report = {"code": result.exit_code, "stdout": result.output, "stderr": error}
+            with os.fdopen(write_end, "w") as pipe:
+                json.dump(report, pipe)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        text = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert status == 0 and text, f"the crawl's child process failed (wait status {status})"
+    report = json.loads(text)
+    return subprocess.CompletedProcess(
+        ["flask", *args], report["code"], report["stdout"], report["stderr"]
+    )
+
+
 def crawled() -> dict[str, Image]:
     """Crawled images by the path of their source URL."""
     db.session.expire_all()
@@ -245,7 +282,7 @@ def test_crawl_stores_exactly_the_good_images_and_says_why_not_the_others(app: F
         assert all(agent.startswith("GalleryBot/1.0 (") for agent in site.agents)
 
         # the same crawl again adds nothing and downloads no stored image again
-        again = flask_cli(app, "crawl", f"{site.base}/index.html", "--allow-private", *LIMITS)
+        again = forked_cli(app, "crawl", f"{site.base}/index.html", "--allow-private", *LIMITS)
         assert again.returncode == 0, again.stderr
         second_run_requests = site.requests[len(first_run_requests) :]
 
@@ -260,7 +297,7 @@ def test_crawl_stores_exactly_the_good_images_and_says_why_not_the_others(app: F
 
 def test_publish_and_a_redirect_into_the_private_network(app: Flask) -> None:
     with serve_site() as site:
-        done = flask_cli(
+        done = forked_cli(
             app,
             "crawl",
             f"{site.base}/lan.html",
@@ -284,7 +321,7 @@ def test_publish_and_a_redirect_into_the_private_network(app: Flask) -> None:
 
 def test_page_and_image_limits(app: Flask) -> None:
     with serve_site() as site:
-        done = flask_cli(
+        done = forked_cli(
             app,
             "crawl",
             f"{site.base}/index.html",
@@ -307,7 +344,7 @@ def test_page_and_image_limits(app: Flask) -> None:
 
 def test_byte_limit_stops_the_run(app: Flask) -> None:
     with serve_site() as site:
-        done = flask_cli(
+        done = forked_cli(
             app,
             "crawl",
             f"{site.base}/index.html",
@@ -327,7 +364,7 @@ def test_byte_limit_stops_the_run(app: Flask) -> None:
 def test_time_limit_stops_the_run(app: Flask) -> None:
     with serve_site() as site:
         started = time.monotonic()
-        done = flask_cli(
+        done = forked_cli(
             app, "crawl", f"{site.base}/slow.html", "--allow-private", "--time-limit", "1", *LIMITS
         )
         took = time.monotonic() - started
@@ -353,7 +390,7 @@ def test_the_resolver_refuses_what_the_middleware_would() -> None:
 
 def test_loopback_is_refused_without_the_flag(app: Flask) -> None:
     with serve_site() as site:
-        done = flask_cli(app, "crawl", f"{site.base}/index.html", *LIMITS[2:], "--delay", "1")
+        done = forked_cli(app, "crawl", f"{site.base}/index.html", *LIMITS[2:], "--delay", "1")
         assert site.requests == []
     assert done.returncode == 0, done.stderr
     assert outcomes(last_run())["/index.html"] == (

@@ -26,6 +26,7 @@ def test_404_json_under_api(client):
     assert response.get_json() == {"error": "not_found", "message": "There is nothing here."}
 
 
+@pytest.mark.fresh_app  # adds a route
 def test_403_not_confirmed_page_offers_a_new_mail(app, client, auth):
     @app.get("/test/needs-confirmation")
     def needs_confirmation():  # type: ignore[no-untyped-def]
@@ -40,6 +41,7 @@ def test_403_not_confirmed_page_offers_a_new_mail(app, client, auth):
     assert 'href="/confirm"' in page
 
 
+@pytest.mark.fresh_app  # adds a route
 def test_401_page_offers_login_with_next(app, client):
     from gallery.errors import NotLoggedIn
 

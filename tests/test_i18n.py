@@ -116,6 +116,7 @@ def test_catalogue_is_complete_and_compiled(domain):
     )
 
 
+@pytest.mark.fresh_app  # adds a route
 def test_permission_errors_in_chinese(app, client, auth):
     from gallery.roles import permission_required
 

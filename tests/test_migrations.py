@@ -64,6 +64,8 @@ def migrated_app(request, tmp_path, monkeypatch) -> Iterator[Flask]:
         finally:
             db.session.remove()
             drop_everything()
+            if url == DATABASE_URL:
+                db.create_all()  # the suite's database: the shared app's tables again
             db.engine.dispose()
 
 

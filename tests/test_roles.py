@@ -100,6 +100,7 @@ def test_anonymous_holds_nothing(app):
         assert not can("like")
 
 
+@pytest.mark.fresh_app  # adds a route
 def test_permission_required_decorator(app, client, auth):
     @app.post("/api/test/hide")
     @permission_required("image-hide")

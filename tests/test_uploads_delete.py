@@ -159,6 +159,9 @@ def test_plain_form_needs_csrf(client: FlaskClient) -> None:
         content_type="multipart/form-data",
     )
     assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'data-error="csrf_failed"' in page
+    assert "security token is missing or expired" in page
 
 
 def test_page_tells_unconfirmed_members_to_confirm(client: FlaskClient) -> None:

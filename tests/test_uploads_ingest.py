@@ -130,6 +130,7 @@ def test_rollback_removes_the_stored_files(app: Flask) -> None:
 def test_session_closed_without_commit_removes_the_files(app: Flask) -> None:
     alice = create_user("alice")
     uploads.ingest(alice, samples.jpeg())
+    assert len(stored_files(app)) == 3
     db.session.close()
     assert stored_files(app) == []
 
@@ -137,6 +138,7 @@ def test_session_closed_without_commit_removes_the_files(app: Flask) -> None:
 def test_discard_removes_the_files_at_once(app: Flask) -> None:
     alice = create_user("alice")
     result = uploads.ingest(alice, samples.animated_gif())
+    assert stored_files(app) == sorted(result.stored_keys) != []
     uploads.discard(result)
     assert stored_files(app) == []
     db.session.rollback()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import select
 
@@ -12,6 +10,7 @@ from gallery.extensions import db
 from gallery.feeds import hot
 from gallery.feeds import latest as feeds
 from gallery.models import DailyViews, Image
+from tests.support.environment import let_redis_keys_expire
 from tests.support.factories import create_image, create_user
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36"
@@ -77,9 +76,12 @@ def test_no_raw_ip_is_stored(app, image):
 
 
 @pytest.mark.settings(VIEW_DEDUP_SECONDS=1)
-def test_the_window_expires(app, image):
+def test_the_window_expires(app, image, fixed_clock):
     assert view(app, image) is True
-    time.sleep(1.2)
+    fixed_clock.shift(0.5)
+    assert view(app, image) is False  # still inside the window
+    fixed_clock.shift(0.7)
+    let_redis_keys_expire(redis_store.client, 1.2)
     assert view(app, image) is True
     assert pending(image) == 2
 
@@ -128,11 +130,11 @@ def test_a_failed_database_write_keeps_the_views(app, image, monkeypatch):
 
 
 @pytest.mark.settings(VIEW_FLUSH_EVERY=1000, VIEW_FLUSH_SECONDS=1)
-def test_a_batch_older_than_the_flush_interval_is_written(app, image):
+def test_a_batch_older_than_the_flush_interval_is_written(app, image, fixed_clock):
     view(app, image, ip="198.51.100.1")
     db.session.rollback()  # a new snapshot: the flush wrote on its own connection
     assert db.session.get(Image, image.id).views == 0
-    time.sleep(1.1)
+    fixed_clock.shift(1.1)
     view(app, image, ip="198.51.100.2")
     db.session.rollback()  # a new snapshot: the flush wrote on its own connection
     assert db.session.get(Image, image.id).views == 2

@@ -14,29 +14,53 @@ Fixtures:
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from werkzeug.serving import make_server
 
 from gallery import create_app
 from gallery.caching.kv import redis_store
 from gallery.extensions import db
 from gallery.roles import sync_roles
-from tests.support.environment import base_config, require_service
+from tests.support.environment import (
+    FROZEN_NOW,
+    StrictTemplateUndefined,
+    base_config,
+    require_service,
+)
 from tests.support.live import CHROMIUM, CHROMIUM_ARGS, LiveServer, free_port, login_through_form
 
 E2E_DIR = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test in this folder `e2e`."""
+    """Mark every test in this folder `e2e`, and keep them on one xdist worker (one live
+    server and one Chromium, with `--dist loadgroup` as `make test` runs it)."""
     for item in items:
         if E2E_DIR in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+#: the hour, after FROZEN_NOW, at which the next browser test's clock starts
+_next_hour = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock() -> Iterator[Any]:
+    """The browser tests share one live server, so their clock never goes back: each
+    starts an hour after the one before, and nothing a test cached (visitor pages live
+    FEED_PAGE_CACHE_SECONDS) is still fresh for the next. Never the real date."""
+    start = FROZEN_NOW + dt.timedelta(hours=next(_next_hour))
+    with time_machine.travel(start, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +78,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     mp.setenv("GALLERY_INSTANCE_PATH", str(tmp_path / "instance"))
     try:
         app = create_app(config)
+        app.jinja_env.undefined = StrictTemplateUndefined  # typos fail
     finally:
         mp.undo()
     with app.app_context():

@@ -15,7 +15,7 @@ from PIL import Image as PILImage
 
 MAX_IMAGE_BYTES = 60_000
 MIN_SIZE = 64
-SLOW_SECONDS = 30
+SLOW_SECONDS = 30  # /slow.html answers this late (at once when the site closes)
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 CC_BY_SA = "https://creativecommons.org/licenses/by-sa/4.0/"
 CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
@@ -172,6 +172,7 @@ class Site:
     requests: list[str] = field(default_factory=list)
     agents: set[str] = field(default_factory=set)
     stream_aborted: threading.Event = field(default_factory=threading.Event)
+    closing: threading.Event = field(default_factory=threading.Event)
 
     def requested(self, prefix: str) -> list[str]:
         return [path for path in self.requests if path.startswith(prefix)]
@@ -191,8 +192,9 @@ def serve_site() -> Iterator[Site]:
             site.agents.add(self.headers.get("User-Agent", ""))
             if self.path == "/stream/huge.jpg":
                 return self.stream()
-            if self.path == "/slow.html":
-                time.sleep(SLOW_SECONDS)
+            if self.path == "/slow.html":  # answers late, or not at all once the site closes
+                if site.closing.wait(SLOW_SECONDS):
+                    return
             status, kind, body = files.get(self.path, (404, "text/html", page("404", "gone")))
             self.send_response(status)
             if status == 302:
@@ -228,5 +230,6 @@ def serve_site() -> Iterator[Site]:
     try:
         yield site
     finally:
+        site.closing.set()
         server.shutdown()
         server.server_close()
