@@ -397,4 +397,5 @@ def test_unconfirmed_user_sees_how_to_confirm_on_the_upload_page(client, auth):
     assert response.status_code == 403
     html = page_text(response)
     assert "Please confirm your e-mail address" in html
-    assert 'class="btn btn-primary" href="/confirm"' in html
+    # a friendly page with the resend button (a form posting to /confirm), not a bare 403
+    assert 'action="/confirm"' in html and "data-resend" in html

@@ -119,8 +119,10 @@ def give_member_role(sender: Flask, user: Any, **_: Any) -> None:
 
 
 def say_goodbye(sender: Flask, **extra: Any) -> None:
-    """Logging out shows that it worked."""
-    flash(_("You are logged out. See you soon!"), "info")
+    """Logging out (the view, not a logout done by the code, e.g. after registration,
+    which must look like any other outcome) shows that it worked."""
+    if request.endpoint == "security.logout":
+        flash(_("You are logged out. See you soon!"), "info")
 
 
 def forget_previous_user(sender: Flask, **_: Any) -> None:
