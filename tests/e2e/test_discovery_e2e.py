@@ -11,7 +11,6 @@ from typing import Any
 from tests.support import sample_images as samples
 from tests.support.live import LiveServer
 
-
 SLOW_MACHINE_MS = 30_000  # uploads render variants; the shared CI machine can be slow
 
 
