@@ -9,13 +9,15 @@ from typing import Any
 
 import pytest
 from flask import g
+from sqlalchemy import func, select
 
 from gallery.extensions import db
 from gallery.feeds.picks import schedule_pick
-from gallery.models import Comment, utcnow
-from gallery.moderation.actions import hide_comment, hide_image
+from gallery.models import Comment, Image, ImageTag, Notification, SearchTerm, utcnow
+from gallery.moderation.actions import hide_comment, hide_image, purge_image
 from gallery.social import notifications
 from tests.support.auth import Member, csrf_token_from
+from tests.support.discovery import indexed_image
 from tests.support.factories import create_image, create_user
 from tests.support.feeds import count_statements
 
@@ -172,3 +174,18 @@ def test_visitors_have_no_notifications(app: Any, client: Any) -> None:
     assert "/login" in client.get("/notifications").headers["Location"]
     assert "data-bell" not in client.get("/").get_data(as_text=True)
     assert notifications.unread_count(None) == 0
+
+
+def test_purging_an_image_takes_its_notifications_tags_and_terms(
+    app: Any, client: Any, owner: Any
+) -> None:
+    image = indexed_image(owner, "gone soon #bye 再见")
+    create_user("alice")
+    alice = switch(client, "alice")
+    alice.post(f"/api/images/{image.id}/like")
+    alice.post(f"/api/images/{image.id}/comments", {"body": "nice"})
+    assert db.session.scalar(select(func.count(Notification.id))) == 2
+    purge_image(db.session.get(Image, image.id), None, "cli")
+    db.session.commit()
+    for model in (Notification, ImageTag, SearchTerm):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0, model

@@ -11,9 +11,12 @@ from typing import Any
 from tests.support import sample_images as samples
 from tests.support.live import LiveServer
 
+SLOW_MACHINE_MS = 30_000  # uploads render variants; the shared CI machine can be slow
+
 
 def upload(page: Any, caption: str, size: tuple[int, int]) -> str:
     """Upload one JPEG through /upload as the logged-in member; returns /images/<id>."""
+    page.set_default_timeout(SLOW_MACHINE_MS)
     page.goto("/upload")
     page.set_input_files(
         "[data-file-input]",

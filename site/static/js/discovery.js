@@ -1,4 +1,5 @@
-// discovery.js: tag autocomplete on caption fields ([data-tag-autocomplete]) and the
+// discovery.js: tag autocomplete on caption fields ([data-tag-autocomplete], also those
+// added later) and the
 // follow button on profiles ([data-follow]). Text goes in through textContent only.
 
 import { api } from "./api.js";
@@ -102,5 +103,13 @@ function followButton(button) {
   });
 }
 
-document.querySelectorAll("[data-tag-autocomplete]").forEach(tagAutocomplete);
+// Caption fields may be added later (one per file on the upload page): each one is
+// set up the first time it gets the focus.
+const prepared = new WeakSet();
+document.addEventListener("focusin", (event) => {
+  const field = event.target.closest ? event.target.closest("[data-tag-autocomplete]") : null;
+  if (!field || prepared.has(field)) return;
+  prepared.add(field);
+  tagAutocomplete(field);
+});
 document.querySelectorAll("[data-follow]").forEach(followButton);
