@@ -24,3 +24,7 @@ pick_scheduled = _signals.signal("pick-scheduled")
 
 #: sent with (sender=app) when an album, its images or their order change.
 albums_changed = _signals.signal("albums-changed")
+
+#: sent with (sender=app, keys=list[str]) after a commit that dropped the rows of stored
+#: files; the job queue deletes the files (with retries), so media need not import jobs.
+files_doomed = _signals.signal("files-doomed")

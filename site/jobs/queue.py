@@ -28,6 +28,7 @@ from rq.registry import (
     StartedJobRegistry,
 )
 
+from gallery import signals
 from gallery.caching.kv import redis_store
 from gallery.extensions import db
 from gallery.models import OperationRun, utcnow
@@ -72,6 +73,12 @@ def init_app(app: Flask) -> None:
     if mode == "thread" and app.config.get("REDIS_EMBEDDED") == "memory":
         mode = "sync"  # a process-private store has no second process to share a worker with
     app.config["JOBS_MODE"] = mode
+    signals.files_doomed.connect(_delete_files, weak=False)
+
+
+def _delete_files(sender: Any, keys: list[str], **_: Any) -> None:
+    """Purged rows are committed: their stored files go in a retried job."""
+    enqueue("delete-files", keys=keys)
 
 
 def mode() -> str:

@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from gallery import signals
 from gallery.errors import Conflict, StorageUnavailable
 from gallery.extensions import db
-from gallery.jobs import queue as jobs
 from gallery.media import captions, imaging
 from gallery.media.storage import get_storage, variant_key, variant_keys
 from gallery.models import HIDDEN, REJECTED, SOURCE_UPLOAD, VISIBLE, Image, User
@@ -242,7 +241,7 @@ def _files_committed(session: Session) -> None:
     session.info.pop(PENDING_FILES, None)
     doomed = session.info.pop(DOOMED_FILES, None)
     if doomed:
-        jobs.enqueue("delete-files", keys=doomed)
+        signals.files_doomed.send(current_app._get_current_object(), keys=doomed)
 
 
 def _deletion_rolled_back(session: Session) -> None:
