@@ -5,37 +5,45 @@ from __future__ import annotations
 
 from typing import Any
 
-import redis
 from flask import Flask, current_app, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import user_logged_in, user_logged_out
 from flask_security import login_user
+from flask_session.base import ServerSideSession
 from flask_session.redis import RedisSessionInterface
 
+from gallery.caching.cache import REDIS_ERRORS, breaker
 from gallery.extensions import security
 
 
 class GallerySessionInterface(RedisSessionInterface):
-    """Flask-Session's Redis store; with Redis unreachable a session reads as empty
-    (logged out) instead of failing the whole request."""
+    """Flask-Session's Redis store behind the Redis circuit breaker.
 
-    def _retrieve_session_data(self, store_id: str) -> dict | None:
-        try:
-            return super()._retrieve_session_data(store_id)
-        except redis.RedisError as error:
-            current_app.logger.warning("session store unreachable: %s", error)
-            return None
+    While Redis is unreachable (or the breaker is open) a request gets a signed-cookie
+    session instead, so members can still log in and post forms; when Redis is back,
+    those cookies no longer name a stored session and their holders log in again.
+    """
 
-    def _upsert_session(self, session_lifetime: Any, session: Any, store_id: str) -> None:
+    fallback = SecureCookieSessionInterface()
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        state = breaker()
+        if state.allows():
+            try:
+                return super().open_session(app, request)
+            except REDIS_ERRORS as error:
+                state.failed(error)
+        return self.fallback.open_session(app, request)
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        if not isinstance(session, ServerSideSession):
+            return self.fallback.save_session(app, session, response)
         try:
-            super()._upsert_session(session_lifetime, session, store_id)
-        except redis.RedisError as error:
+            return super().save_session(app, session, response)
+        except REDIS_ERRORS as error:
+            breaker().failed(error)
             current_app.logger.warning("session not saved: %s", error)
-
-    def _delete_session(self, store_id: str) -> None:
-        try:
-            super()._delete_session(store_id)
-        except redis.RedisError as error:
-            current_app.logger.warning("session not deleted: %s", error)
+            return None
 
 
 def new_session_id(sender: Flask, **_: Any) -> None:
@@ -45,8 +53,11 @@ def new_session_id(sender: Flask, **_: Any) -> None:
     nothing; at login a planted id cannot become a logged-in session.
     """
     interface = current_app.session_interface
-    if isinstance(interface, RedisSessionInterface):
-        interface.regenerate(session)
+    if isinstance(interface, RedisSessionInterface) and isinstance(session, ServerSideSession):
+        try:
+            interface.regenerate(session)
+        except REDIS_ERRORS as error:
+            breaker().failed(error)
 
 
 def log_out_everywhere(user: Any) -> None:
