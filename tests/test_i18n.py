@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.mofile import read_mo
@@ -105,13 +106,23 @@ def test_catalogue_is_complete_and_compiled(domain):
     entries = [message for message in catalog if message.id]
     assert entries
     for message in entries:
-        assert message.string, f"untranslated: {message.id!r}"
+        # a plural entry (ngettext) has a tuple of ids and a tuple of forms
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(forms), f"untranslated: {message.id!r}"
         assert "fuzzy" not in message.flags, f"fuzzy: {message.id!r}"
-        assert sorted(PLACEHOLDER.findall(message.id)) == sorted(
-            PLACEHOLDER.findall(message.string)
-        ), f"placeholders differ: {message.id!r}"
+        for form in forms:
+            assert sorted(PLACEHOLDER.findall(ids[-1])) == sorted(PLACEHOLDER.findall(form)), (
+                f"placeholders differ: {message.id!r}"
+            )
     compiled = read_mo(io.BytesIO((TRANSLATIONS / f"{domain}.mo").read_bytes()))
-    assert {m.id: m.string for m in compiled if m.id} == {m.id: m.string for m in entries}, (
+
+    def table(messages: Any) -> dict[Any, Any]:
+        """id -> translation, plural ids and forms as tuples (the .mo reader gives lists)."""
+        as_key = lambda v: tuple(v) if isinstance(v, list | tuple) else v  # noqa: E731
+        return {as_key(m.id): as_key(m.string) for m in messages if m.id}
+
+    assert table(compiled) == table(entries), (
         f"{domain}.mo is stale: run `make translations-compile`"
     )
 
@@ -154,6 +165,10 @@ def test_every_ui_text_has_a_chinese_translation():
         )
     }
     catalog = read_po(io.BytesIO((TRANSLATIONS / "messages.po").read_bytes()))
-    translated = {m.id for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
+    translated = {
+        m.id[0] if isinstance(m.id, tuple) else m.id
+        for m in catalog
+        if m.id and m.string and "fuzzy" not in m.flags
+    }
     assert found, "nothing extracted: check babel.cfg"
     assert sorted(found - translated) == []

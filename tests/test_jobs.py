@@ -20,7 +20,7 @@ from gallery.extensions import db
 from gallery.feeds.hot import PENDING_VIEWS_KEY
 from gallery.jobs import queue as jobs
 from gallery.jobs import schedule, tasks
-from gallery.models import AuditLog, Image, OperationRun
+from gallery.models import AuditLog, Image, OperationRun, today
 from gallery.roles import sync_roles
 from tests.support import sample_images as samples
 from tests.support.auth import csrf, csrf_token_from, login_as
@@ -192,7 +192,7 @@ def test_a_switched_off_entry_is_left_out_and_an_unknown_one_refused(app: Flask)
 
 
 def test_scheduled_maintenance_warms_the_caches_after_it(app: Flask) -> None:
-    assert tasks.picks_auto(warm=True) == "0 automatic picks for 2030-01-15"
+    assert tasks.picks_auto(warm=True) == f"0 automatic picks for {today()}"
     assert runs("cache-warm")[0].status == "finished"  # the warm job ran (sync mode)
 
 
