@@ -96,7 +96,9 @@ def check(report: dict, label: str) -> None:
     assert report["max"] < limit, f"a request took {report['max']:.2f} s (limit {limit:.2f} s)"
     login_limit = min(FROZEN, REDIS_TIMEOUT + report["normal_login"] + SLACK)
     assert max(t for t, _ in report["logins"]) < login_limit
-    assert all(status in (200, 429) for _, status in report["logins"])
+    # 400: the login form's CSRF token lives in the server-side session, which is in
+    # Redis, so while Redis is away a login is refused (quickly), never a 5xx
+    assert all(status in (200, 400, 429) for _, status in report["logins"])
 
 
 def test_redis_paused_then_killed_under_load(stack: Stack) -> None:
