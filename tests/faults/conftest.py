@@ -56,6 +56,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.faults)
+            # the first test also waits for `make serve` (install-db, migrations, seed)
+            item.add_marker(pytest.mark.timeout(420))
             (keep if selected else drop).append(item)
         else:
             keep.append(item)

@@ -56,11 +56,13 @@ def run_outage(stack: Stack, begin, end, seconds: float) -> dict:  # noqa: ANN00
             login_probe(stack, logins)
         load.began = time.monotonic()
         begin()
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            login_probe(stack, logins)
-            time.sleep(0.2)
-        end()
+        try:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                login_probe(stack, logins)
+                time.sleep(0.2)
+        finally:
+            end()  # never leave Redis paused or down for the next test
         time.sleep(1.5)
     baseline = [sample for sample in load.samples if sample[0] < load.began]
     load.samples = [sample for sample in load.samples if sample[0] >= load.began]
