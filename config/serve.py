@@ -10,6 +10,9 @@ generated secrets), so never use it for a real site: see production.example.py.
 PROXY_FIX_HOPS = 1
 TRUSTED_HOSTS = ["127.0.0.1", "localhost"]
 STORAGE_BACKEND = "local"
+# After a Redis failure each worker skips Redis this long; sessions live in Redis, so a
+# short period lets members log in again soon after Redis is back.
+REDIS_BREAKER_SECONDS = 3
 MAIL_BACKEND = "file"
 # A stopped database must fail a request fast (then 503 + Retry-After), not hang it.
 SQLALCHEMY_ENGINE_OPTIONS = {

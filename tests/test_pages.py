@@ -31,7 +31,7 @@ def test_home_lists_latest_images_with_cards(client: Any, alice: Any) -> None:
     assert feed_ids(page) == [images[2].id, images[1].id, images[0].id]
     assert "caption 0" in page and "first comment" in page
     # the reserved box: aspect ratio from the stored size, a placeholder colour
-    assert 'style="aspect-ratio: 640 / 480; background-color: #cccccc"' in page
+    assert 'data-ratio="640 / 480" data-bg="#cccccc"' in page  # applied by layout.js (CSP)
     assert 'width="640" height="480"' in page
     assert 'href="/u/alice"' in page
     assert "js/feed.js" in page
