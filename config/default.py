@@ -194,6 +194,9 @@ SECURITY_TWO_FACTOR = True
 SECURITY_TWO_FACTOR_ENABLED_METHODS = ["authenticator"]
 SECURITY_TWO_FACTOR_ALWAYS_VALIDATE = False
 SECURITY_TWO_FACTOR_LOGIN_VALIDITY = timedelta(days=30)
+# the "remembered browser" cookie: Secure in production (production.example.py); plain
+# http works in development
+SECURITY_TWO_FACTOR_VALIDITY_COOKIE = {"httponly": True, "secure": False, "samesite": "Strict"}
 SECURITY_TWO_FACTOR_RESCUE_EMAIL = False  # a lost phone: the recovery codes, or an admin
 SECURITY_TWO_FACTOR_POST_SETUP_VIEW = "/account/security"
 SECURITY_MULTI_FACTOR_RECOVERY_CODES = True

@@ -5,37 +5,51 @@ from __future__ import annotations
 
 from typing import Any
 
-import redis
+import fakeredis
 from flask import Flask, current_app, session
 from flask_login import user_logged_in, user_logged_out
 from flask_security import login_user
 from flask_session.redis import RedisSessionInterface
 
+from gallery.caching.cache import REDIS_ERRORS, breaker
 from gallery.extensions import security
 
 
 class GallerySessionInterface(RedisSessionInterface):
-    """Flask-Session's Redis store; with Redis unreachable a session reads as empty
-    (logged out) instead of failing the whole request."""
+    """Flask-Session's Redis store that survives a Redis outage.
+
+    While Redis is unreachable (the caching breaker is open) sessions live in this
+    node's memory: logging in and out still works, on one node at least, and when
+    Redis is back those sessions are simply gone (their owners log in again).
+    """
+
+    def __init__(self, app: Flask, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.outage_store = fakeredis.FakeRedis()
+
+    def _call(self, command: str, *args: Any, **kwargs: Any) -> Any:
+        state = breaker()
+        if state.allows():
+            try:
+                return getattr(self.client, command)(*args, **kwargs)
+            except REDIS_ERRORS as error:
+                state.failed(error)
+        return getattr(self.outage_store, command)(*args, **kwargs)
 
     def _retrieve_session_data(self, store_id: str) -> dict | None:
-        try:
-            return super()._retrieve_session_data(store_id)
-        except redis.RedisError as error:
-            current_app.logger.warning("session store unreachable: %s", error)
-            return None
-
-    def _upsert_session(self, session_lifetime: Any, session: Any, store_id: str) -> None:
-        try:
-            super()._upsert_session(session_lifetime, session, store_id)
-        except redis.RedisError as error:
-            current_app.logger.warning("session not saved: %s", error)
+        data = self._call("get", store_id)
+        return self.serializer.decode(data) if data else None
 
     def _delete_session(self, store_id: str) -> None:
-        try:
-            super()._delete_session(store_id)
-        except redis.RedisError as error:
-            current_app.logger.warning("session not deleted: %s", error)
+        self._call("delete", store_id)
+
+    def _upsert_session(self, session_lifetime: Any, session: Any, store_id: str) -> None:
+        self._call(
+            "set",
+            store_id,
+            self.serializer.encode(session),
+            ex=int(session_lifetime.total_seconds()),
+        )
 
 
 def new_session_id(sender: Flask, **_: Any) -> None:
