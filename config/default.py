@@ -184,6 +184,7 @@ SECURITY_MSG_GENERIC_AUTHN_FAILED = (
 )
 # Passwords (accounts/passwords.py): zxcvbn's score 3 of 4 and not on the shipped
 # list of common passwords (site/accounts/common_passwords.txt); no network look-up.
+SECURITY_PASSWORD_LENGTH_MIN = 8
 SECURITY_PASSWORD_COMPLEXITY_CHECKER = "zxcvbn"
 SECURITY_ZXCVBN_MINIMUM_SCORE = 3
 SECURITY_PASSWORD_CHECK_BREACHED = False
@@ -194,6 +195,9 @@ SECURITY_TWO_FACTOR = True
 SECURITY_TWO_FACTOR_ENABLED_METHODS = ["authenticator"]
 SECURITY_TWO_FACTOR_ALWAYS_VALIDATE = False
 SECURITY_TWO_FACTOR_LOGIN_VALIDITY = timedelta(days=30)
+# the "remembered browser" cookie: Secure in production (production.example.py); plain
+# http works in development
+SECURITY_TWO_FACTOR_VALIDITY_COOKIE = {"httponly": True, "secure": False, "samesite": "Strict"}
 SECURITY_TWO_FACTOR_RESCUE_EMAIL = False  # a lost phone: the recovery codes, or an admin
 SECURITY_TWO_FACTOR_POST_SETUP_VIEW = "/account/security"
 SECURITY_MULTI_FACTOR_RECOVERY_CODES = True
@@ -214,6 +218,8 @@ SESSION_KEY_PREFIX = "gallery:session:"
 SESSION_PERMANENT = True
 # CSRF: checked by accounts/tokens.py for every unsafe request without an API token.
 WTF_CSRF_CHECK_DEFAULT = False
+WTF_CSRF_ENABLED = True
+WTF_CSRF_FIELD_NAME = "csrf_token"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_NAME = "remember_token"  # Flask-Login's name; the page cache looks for it

@@ -27,3 +27,7 @@ HSTS_SECONDS = 31536000
 SESSION_COOKIE_SECURE = True
 REMEMBER_COOKIE_SECURE = True
 PREFERRED_URL_SCHEME = "https"
+# Two-factor keys are stored encrypted with SECURITY_TOTP_SECRETS; without it they are
+# derived from SECRET_KEY. Set GALLERY_SECURITY_TOTP_SECRETS='{"1": "<random>"}' so
+# that rotating SECRET_KEY keeps every member's two-factor set-up.
+SECURITY_TWO_FACTOR_VALIDITY_COOKIE = {"httponly": True, "secure": True, "samesite": "Strict"}

@@ -21,12 +21,11 @@ def configure(app: Flask) -> None:
     SECURITY_TOTP_SECRETS encrypts each stored key; without its own setting it is
     derived from SECRET_KEY (changing SECRET_KEY then invalidates the stored keys).
     """
-    if not app.config.get("SECURITY_TOTP_SECRETS"):
+    if not app.config["SECURITY_TOTP_SECRETS"]:
         derived = hmac.new(
             str(app.config["SECRET_KEY"]).encode(), b"gallery-totp-secrets", hashlib.sha256
         ).hexdigest()
         app.config["SECURITY_TOTP_SECRETS"] = {"1": derived}
-    app.config.setdefault("SECURITY_TOTP_ISSUER", app.config.get("SITE_NAME", "Gallery"))
 
 
 def has_two_factor(user: Any) -> bool:

@@ -76,11 +76,11 @@ def revoke_api_token(token_id: int) -> Any:
 
 
 def render_tokens(**extra: Any) -> str:
-    response = render_template(
+    context = {"new_token": None, "secret": None, "error": None, **extra}
+    return render_template(
         "account/tokens.html",
         api_tokens=tokens.active_tokens(current_user),
         expiry_choices=tokens.EXPIRY_CHOICES,
         now=utcnow(),
-        **extra,
+        **context,
     )
-    return response

@@ -9,12 +9,11 @@ from typing import Any
 
 from apispec import APISpec
 from flask import current_app, jsonify, render_template
-from werkzeug.routing import Rule
+from werkzeug.routing import FloatConverter, IntegerConverter, Rule
 
 from gallery.public.blueprints import api
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-CONVERTER_TYPES = {"IntegerConverter": "integer", "FloatConverter": "number"}
 VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 ERROR_RESPONSE = {"$ref": "#/components/responses/Error"}
 
@@ -78,6 +77,13 @@ def openapi_path(rule: Rule) -> str:
     return VARIABLE.sub(r"{\1}", rule.rule)
 
 
+def schema_type(converter: Any) -> str:
+    """integer for <int:…> (and its subclasses), number for <float:…>, else string."""
+    if isinstance(converter, IntegerConverter):
+        return "integer"
+    return "number" if isinstance(converter, FloatConverter) else "string"
+
+
 def operation(rule: Rule, method: str) -> dict[str, Any]:
     """One operation: summary and description from the view's docstring, path
     parameters from the rule, bearer or cookie security for unsafe methods."""
@@ -89,7 +95,7 @@ def operation(rule: Rule, method: str) -> dict[str, Any]:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": CONVERTER_TYPES.get(type(converter).__name__, "string")},
+            "schema": {"type": schema_type(converter)},
         }
         for name, converter in rule._converters.items()
     ]

@@ -89,9 +89,9 @@ def test_forgotten_password_is_replaced_through_the_mailed_link(page, live_serve
     assert link, mail.body
 
     page.goto(link.group(0))
-    page.fill("input[name=password]", "a brand new passphrase")
-    page.fill("input[name=password_confirm]", "a brand new passphrase")
+    page.fill("input[name=password]", "violet tram under the lake")
+    page.fill("input[name=password_confirm]", "violet tram under the lake")
     with page.expect_navigation():
         page.click("form[name=reset_password_form] [type=submit]")
-    login(page, user["username"], "a brand new passphrase")
+    login(page, user["username"], "violet tram under the lake")
     assert user["username"] in page.locator(".navbar").inner_text()

@@ -45,6 +45,7 @@ def test_staff_set_up_two_factor_then_log_in_with_codes(
     assert page.url.endswith("/admin/")
 
     page.context.clear_cookies()
+    page.goto("/login")  # a fresh page load after the cookies are gone
     login(page, mod["username"], mod["password"])
     assert "/tf-validate" in page.url
     page.fill("input[name=code]", "000000")
