@@ -42,7 +42,12 @@ def test_latest_feed_pages_newest_first_with_card_shape(client):
     card = data["items"][0]
     assert set(card) == CARD_KEYS
     assert card["url"] == f"/images/{images[-1].id}"
-    assert card["author"] == {"username": "alice", "url": "/u/alice"}
+    assert card["author"] == {
+        "username": "alice",
+        "url": "/u/alice",
+        "display_name": "alice",
+        "avatar_url": None,
+    }
     assert card["shop"] == {"title": "Buy", "url": f"/go/{images[-1].id}"}
     assert card["created_at"].endswith("Z")
     second = client.get(f"/api/images?cursor={data['next_cursor']}")
@@ -58,7 +63,12 @@ def test_card_carries_latest_three_comments_newest_first(client):
         create_comment(image, bob, f"comment {n}", created_at=start + dt.timedelta(minutes=n))
     card = client.get(f"/api/images/{image.id}").get_json()
     assert [c["body"] for c in card["comments"]] == ["comment 4", "comment 3", "comment 2"]
-    assert card["comments"][0]["author"] == {"username": "bob", "url": "/u/bob"}
+    assert card["comments"][0]["author"] == {
+        "username": "bob",
+        "url": "/u/bob",
+        "display_name": "bob",
+        "avatar_url": None,
+    }
     assert card["comment_count"] == 5
 
 

@@ -21,7 +21,12 @@ def test_comment_is_created_trimmed_and_counted(client, image):
     assert response.status_code == 201
     data = response.get_json()
     assert data["body"] == "lovely light"
-    assert data["author"] == {"username": "bob", "url": "/u/bob"}
+    assert data["author"] == {
+        "username": "bob",
+        "url": "/u/bob",
+        "display_name": "bob",
+        "avatar_url": None,
+    }
     assert set(data) == {"id", "body", "author", "created_at"}
     db.session.expire_all()
     assert db.session.get(Image, image.id).comment_count == 1
