@@ -76,7 +76,7 @@ def _ensure_secrets(app: Flask) -> None:
     """Production needs real secrets; development generates them once."""
     names = ("SECRET_KEY", "SECURITY_PASSWORD_SALT")
     missing = [name for name in names if not app.config[name]]
-    if app.config["ENV_NAME"] == "production" and not app.config.get("SERVER_NAME"):
+    if app.config["ENV_NAME"] == "production" and not app.config["SERVER_NAME"]:
         raise RuntimeError("Refusing to start in production without SERVER_NAME (mailed links).")
     if not missing:
         return
@@ -124,7 +124,7 @@ def register_extensions(app: Flask) -> None:
     if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):  # no retries, short timeouts
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {
             **client_options(app.config),
-            **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+            **app.config["RATELIMIT_STORAGE_OPTIONS"],
             "retry": client_options(app.config)["retry"],
         }
     limiter.init_app(app)

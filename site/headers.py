@@ -29,8 +29,8 @@ def csp_nonce() -> str:
 def content_security_policy() -> str:
     """The policy for pages and JSON: our own files, images from the media host too."""
     images = ["'self'", "data:", "blob:"]
-    media_domain = current_app.config.get("QINIU_DOMAIN") or ""
-    if current_app.config.get("STORAGE_BACKEND") == "qiniu" and media_domain:
+    media_domain = current_app.config["QINIU_DOMAIN"] or ""
+    if current_app.config["STORAGE_BACKEND"] == "qiniu" and media_domain:
         parts = urlsplit(media_domain)
         images.append(f"{parts.scheme}://{parts.netloc}" if parts.netloc else media_domain)
     scripts = ["'self'"]
@@ -61,7 +61,7 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    seconds = int(current_app.config.get("HSTS_SECONDS") or 0)
+    seconds = int(current_app.config["HSTS_SECONDS"] or 0)
     if seconds:
         headers.setdefault("Strict-Transport-Security", f"max-age={seconds}; includeSubDomains")
     return response

@@ -184,7 +184,7 @@ def _store(name: str, current: int, compute: Callable[[], T], ttl: int) -> T:
     try:
         value = compute()
         entry = (current, time.time() + ttl, value)
-        keep = ttl + max(ttl, int(current_app.config.get("CACHE_STALE_IF_ERROR", 0)))
+        keep = ttl + max(ttl, int(current_app.config["CACHE_STALE_IF_ERROR"]))
         guarded(lambda: cache.set(name, entry, timeout=keep), None)
         return value
     finally:

@@ -55,7 +55,7 @@ class RedisStore:
     def init_app(self, app: Flask) -> None:
         """Create the client from REDIS_URL, or the embedded store REDIS_EMBEDDED names."""
         url = app.config["REDIS_URL"]
-        embedded = app.config.get("REDIS_EMBEDDED", "server")
+        embedded = app.config["REDIS_EMBEDDED"]
         if url:
             client: Any = redis.Redis.from_url(url, **client_options(app.config))
         elif embedded == "server":

@@ -87,11 +87,11 @@ def edge_cacheable(response: Response) -> Response:
     control = response.cache_control
     control.public = True
     control.max_age = 0  # browsers ask again; shared caches use s-maxage
-    control.s_maxage = int(config.get("EDGE_MAX_AGE", 5))
+    control.s_maxage = int(config["EDGE_MAX_AGE"])
     response.headers["Cache-Control"] = (
         f"{response.headers['Cache-Control']}, "
-        f"stale-while-revalidate={int(config.get('EDGE_STALE_WHILE_REVALIDATE', 30))}, "
-        f"stale-if-error={int(config.get('EDGE_STALE_IF_ERROR', 600))}"
+        f"stale-while-revalidate={int(config['EDGE_STALE_WHILE_REVALIDATE'])}, "
+        f"stale-if-error={int(config['EDGE_STALE_IF_ERROR'])}"
     )
     return response
 

@@ -49,7 +49,7 @@ def compute_trending(now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Tags of the last week's visible images; each use counts 2^(−age / half-life),
     the half-life of the hot score. Tags a moderator took out are skipped."""
     now = now or utcnow()
-    half_life = float(current_app.config.get("HOT_HALF_LIFE_HOURS", 12)) * 3600
+    half_life = float(current_app.config["HOT_HALF_LIFE_HOURS"]) * 3600
     since = now - dt.timedelta(days=TRENDING_WINDOW_DAYS)
     rows = db.session.execute(
         select(Tag.name, ImageTag.created_at)

@@ -67,10 +67,10 @@ JOBS: dict[str, JobSpec] = {
 
 def init_app(app: Flask) -> None:
     """Settle JOBS_MODE: "worker" with a Redis server, "thread" with the embedded store."""
-    mode = app.config.get("JOBS_MODE") or ("worker" if app.config.get("REDIS_URL") else "thread")
+    mode = app.config["JOBS_MODE"] or ("worker" if app.config["REDIS_URL"] else "thread")
     if mode not in MODES:
         raise RuntimeError(f"JOBS_MODE must be one of {', '.join(MODES)}, not {mode!r}")
-    if mode == "thread" and app.config.get("REDIS_EMBEDDED") == "memory":
+    if mode == "thread" and app.config["REDIS_EMBEDDED"] == "memory":
         mode = "sync"  # a process-private store has no second process to share a worker with
     app.config["JOBS_MODE"] = mode
     signals.files_doomed.connect(_delete_files, weak=False)

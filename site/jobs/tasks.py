@@ -174,7 +174,7 @@ def import_(folder: str, publish: bool = True) -> str:
 
 
 def import_root(app: Flask) -> Path:
-    return Path(app.config.get("IMPORT_ROOT") or Path(app.instance_path) / "import").resolve()
+    return Path(app.config["IMPORT_ROOT"] or Path(app.instance_path) / "import").resolve()
 
 
 def crawl(url: str, **given: Any) -> str:
