@@ -124,6 +124,19 @@ class Stack:
         return time.monotonic()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fixed_clock() -> Iterator[None]:
+    """The real clock here: tests/conftest.py's fixed clock (2030) stays out.
+
+    These tests talk to real processes that run on the machine's clock. Under the
+    fixed clock requests' cookie jar took every cookie of the stack (the session
+    expires in PERMANENT_SESSION_LIFETIME, 14 days of real time) as long expired
+    and dropped it at once: no session went back, so each login was a CSRF 400 and
+    each "member" a visitor that nginx's micro-cache answered.
+    """
+    yield None
+
+
 def stack_running(module: Any, settings: dict[str, Any]) -> bool:
     return all(
         module.read_pid(settings, name) for name in ("nginx", "nodea", "nodeb", "mariadb", "redis")
