@@ -24,6 +24,7 @@ from typing import Any
 
 import pyotp
 import pytest
+import redis
 import requests
 
 from tests.support.environment import require_service
@@ -113,6 +114,17 @@ class Stack:
         self.module.wait_for(
             lambda: self.module.port_open(self.settings["redis_port"]), "Redis", 10
         )
+
+    def drop_app_caches(self) -> None:
+        """A new cache generation in the stack's Redis (what `flask cache clear` does):
+        the app's cached lists and pages are no longer served, nginx's copies stay."""
+        client = redis.Redis(
+            port=self.settings["redis_port"], db=self.settings["redis_db"], socket_timeout=2
+        )
+        try:
+            client.incr("gallery:cache:generation")
+        finally:
+            client.close()
 
     def stop_mariadb(self) -> None:
         self.module.stop_pid(self.pid("mariadb"), signal.SIGTERM, 30)
