@@ -140,7 +140,7 @@ def test_report_resolve_by_hiding_then_reopen_through_the_inbox(app, client, mod
     db.session.commit()
     inbox = client.get("/admin/reports/").get_data(as_text=True)
     assert f'data-target="image-{image.id}"' in inbox
-    assert "2 report(s)" in inbox
+    assert "2 reports<" in inbox
     token = csrf(client)
     form = {"target_type": "image", "target_id": str(image.id), "csrf_token": token}
     response = client.post(

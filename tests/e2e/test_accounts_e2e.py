@@ -93,5 +93,8 @@ def test_forgotten_password_is_replaced_through_the_mailed_link(page, live_serve
     page.fill("input[name=password_confirm]", "violet tram under the lake")
     with page.expect_navigation():
         page.click("form[name=reset_password_form] [type=submit]")
+    # a successful reset logs the member in with the new password
+    assert user["username"] in page.locator(".navbar").inner_text()
+    page.context.clear_cookies()
     login(page, user["username"], "violet tram under the lake")
     assert user["username"] in page.locator(".navbar").inner_text()

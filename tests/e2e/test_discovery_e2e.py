@@ -8,6 +8,8 @@ import re
 import uuid
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.support import sample_images as samples
 from tests.support.live import LiveServer
 
@@ -73,7 +75,7 @@ def test_following_a_member_shows_their_next_upload(
     button = page.locator("[data-follow]")
     assert button.inner_text().strip() == "Follow"
     button.click()
-    page.wait_for_function("document.querySelector('[data-follow]').dataset.following === 'true'")
+    expect(page.locator("[data-follow]")).to_have_attribute("data-following", "true")
     assert page.locator("[data-follower-count]").inner_text() == "1"
     assert button.inner_text().strip() == "Unfollow"
 
@@ -109,9 +111,7 @@ def test_a_like_makes_the_bell_count_go_up(
         login(fan_page, fan["username"], fan["password"])
         fan_page.goto(href)
         fan_page.click("[data-like]")
-        fan_page.wait_for_function(
-            "document.querySelector('[data-like]').getAttribute('aria-pressed') === 'true'"
-        )
+        expect(fan_page.locator("[data-like]")).to_have_attribute("aria-pressed", "true")
     finally:
         other.close()
 

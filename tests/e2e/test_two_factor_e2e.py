@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.two_factor import code
 
@@ -28,17 +29,17 @@ def test_staff_set_up_two_factor_then_log_in_with_codes(
 
     page.goto("/admin/")
     assert "/tf-setup" in page.url
-    assert page.locator("text=Staff must turn on two-factor login").is_visible()
+    expect(page.locator("text=Staff must turn on two-factor login")).to_be_visible()
     page.check("input[name=setup][value=authenticator]")
     with page.expect_navigation():
         page.click("form[name=two_factor_setup_form] [type=submit]")
-    assert page.locator("img#qrcode").is_visible()
+    expect(page.locator("img#qrcode")).to_be_visible()
     key = page.locator("#totp-key").inner_text()
     page.fill("form[name=two_factor_verify_code_form] input[name=code]", code(key))
     with page.expect_navigation():
         page.click("form[name=two_factor_verify_code_form] [type=submit]")
     assert "/account/security" in page.url
-    assert page.locator("#two-factor .badge", has_text="On").is_visible()
+    expect(page.locator("#two-factor .badge", has_text="On")).to_be_visible()
     assert any("turned on" in mail.body for mail in live_server.mails_to(mod["email"]))
 
     page.goto("/admin/")
@@ -51,7 +52,7 @@ def test_staff_set_up_two_factor_then_log_in_with_codes(
     page.fill("input[name=code]", "000000")
     with page.expect_navigation():
         page.click("form[name=two_factor_verify_code_form] [type=submit]")
-    assert page.locator(".invalid-feedback, .alert-danger").first.is_visible()
+    expect(page.locator(".invalid-feedback, .alert-danger").first).to_be_visible()
     page.fill("input[name=code]", code(key))
     with page.expect_navigation():
         page.click("form[name=two_factor_verify_code_form] [type=submit]")
