@@ -170,11 +170,15 @@ def remember(name: str, compute: Callable[[], T], ttl: int) -> T:
             return value
     if _lock(name, 10):
         return _store(name, current, compute, ttl)
-    for _ in range(10):  # another worker is computing it: wait a little for its answer
-        time.sleep(0.02)
+    # The breaker may have opened during _read or _lock: then nobody is computing
+    # it elsewhere as far as we know, and waiting would only add to the timeout paid.
+    for _ in range(10 if redis_available() else 0):
+        time.sleep(0.02)  # another worker is computing it: wait a little for its answer
         current, entry = _read(name)
         if entry is not None:
             return entry[2]
+        if not redis_available():
+            break
     return compute()
 
 
