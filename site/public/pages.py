@@ -167,7 +167,8 @@ def profile(username: str):
 @bp.get("/images/<int:image_id>")
 def image(image_id: int):
     """The image page: medium image, details, comments, like, report, moderation."""
-    image = owner.image_for(current_user, image_id)
+    # the author (its card columns only) comes in the same statement
+    image = owner.image_for(current_user, image_id, options=[cards.image_author()])
     # views not flushed to the database yet, read before this view may trigger a flush
     views = image.views + pending_views(image.id)
     views += 1 if image.is_public and feeds.record_view(image, request) else 0
