@@ -442,6 +442,27 @@ def seed(env: dict[str, str], users: int, images: int, comments_each: int) -> No
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
 
 
+BOOT = """
+import time
+started = time.perf_counter()
+from gallery import create_app
+imported = time.perf_counter()
+create_app()
+built = time.perf_counter()
+create_app()
+again = time.perf_counter()
+print(imported - started, built - imported, again - built)
+"""
+
+
+def boot_times(env: dict[str, str]) -> tuple[float, float, float]:
+    """Seconds to import gallery, to run the first create_app, and a second one."""
+    out = subprocess.run(
+        [sys.executable, "-c", BOOT], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[0]), float(out[1]), float(out[2])
+
+
 def login_cookie(port: int, username: str) -> str:
     """The session cookie of `username` after logging in through the real form."""
     session = requests.Session()

@@ -109,6 +109,12 @@ def run(echo: h.Echo) -> None:
             env = h.environment(folder, redis.url)
             echo(f"seeding {USERS} members, {IMAGES} images, {IMAGES * COMMENTS_EACH} comments…")
             h.seed(env, USERS, IMAGES, COMMENTS_EACH)
+            imported, first, second = h.boot_times(env)
+            echo(
+                f"app boot: import gallery {imported:.2f} s, first create_app {first:.2f} s "
+                f"(imports its views), second create_app {second:.2f} s (target < 0.5 s); "
+                "gunicorn preloads the app, so a replaced worker forks it ready"
+            )
             echo("starting gunicorn (gallery and bare hello) and nginx…")
             gallery = h.start_gunicorn(
                 "gallery",
