@@ -14,10 +14,14 @@ Not part of `make bench` (its name starts with "_"); needs py-spy (dev extra).
 
 from __future__ import annotations
 
+import cProfile
 import os
+import pstats
+import re
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -82,6 +86,93 @@ def shares(raw: Path) -> tuple[int, dict[str, float]]:
     return busy, {label: hits[label] / busy if busy else 0.0 for label, _ in PARTS}
 
 
+# cProfile (CPU time, so a busy machine does not distort the shares), in one process
+# with Flask's test client: the same WSGI app a gunicorn worker runs, minus gunicorn.
+CPROFILE_PARTS = [
+    ("fast path (FastHits.__call__, whole request)", "pagecache.py", "__call__"),
+    ("Flask dispatch (wsgi_app)", "flask/app.py", "wsgi_app"),
+    ("before_request hooks (all)", "flask/app.py", "preprocess_request"),
+    ("  user load (Flask-Login/Security)", "flask_login/login_manager.py", "_load_user"),
+    ("  Flask-Limiter", "flask_limiter/extension.py", "_check_request_limit"),
+    ("  CSRF protect", "flask_wtf/csrf.py", "protect"),
+    ("locale selection", "gallery/i18n.py", "select_locale"),
+    ("session save", "flask/app.py", "process_response"),
+    ("template rendering (Jinja)", "flask/templating.py", "render_template"),
+    ("cards (feeds/cards.py cards+card)", "gallery/feeds/cards.py", "cards"),
+    ("card_date filter", "gallery/public/pages.py", "card_date"),
+    ("SQL (SQLAlchemy execute)", "sqlalchemy/engine/base.py", "_execute_context"),
+    ("Redis calls", "redis/client.py", "execute_command"),
+    ("cache.remember", "gallery/caching/cache.py", "remember"),
+    ("view recording (record_view)", "gallery/feeds/views.py", "record_view"),
+]
+REQUESTS = int(os.environ.get("GALLERY_PROFILE_REQUESTS", "40"))
+
+
+def cprofile_inner(folder: Path) -> None:
+    """Runs in a child process with the checkout under test on PYTHONPATH."""
+    from gallery import create_app  # here: the checkout under test, chosen by PYTHONPATH
+
+    app = create_app()
+    member = app.test_client()
+    page = member.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert token
+    answer = member.post(
+        "/login", data={"identity": "user1", "password": h.PASSWORD, "csrf_token": token[1]}
+    )
+    assert answer.status_code in (302, 303), answer.status_code
+    visitor = app.test_client()
+    urls = [
+        ("/ member", member, "/"),
+        ("/images/150 member", member, "/images/150"),
+        ("/images/150 visitor", visitor, "/images/150"),
+        ("/api/images?limit=10 member", member, "/api/images?limit=10"),
+        ("/api/images?limit=10 visitor hit", visitor, "/api/images?limit=10"),
+    ]
+    rows = []
+    for label, client, path in urls:
+        for _ in range(5):
+            assert client.get(path).status_code == 200
+        profile = cProfile.Profile(time.process_time)
+        started = time.process_time()
+        profile.enable()
+        for _ in range(REQUESTS):
+            client.get(path)
+        profile.disable()
+        total = time.process_time() - started
+        stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+        parts = {}
+        for part, filename, function in CPROFILE_PARTS:
+            parts[part] = sum(
+                entry[3]
+                for (file, _, name), entry in stats.items()
+                if name == function and file.endswith(filename)
+            )
+        rows.append((label, total / REQUESTS * 1000, parts, total))
+    print("| part (share of CPU time) | " + " | ".join(row[0] for row in rows) + " |")
+    print("|---|" + "---|" * len(rows))
+    print("| CPU ms per request | " + " | ".join(f"{row[1]:.2f}" for row in rows) + " |")
+    for part, _, _ in CPROFILE_PARTS:
+        cells = [f"{row[2][part] / row[3] * 100:.0f}%" for row in rows]
+        print(f"| {part} | " + " | ".join(cells) + " |")
+
+
+def cprofile_main() -> None:
+    with h.temporary_folder() as name:
+        folder = Path(name)
+        redis = h.RedisServer(h.free_port(7792, set()), folder)
+        try:
+            redis.start()
+            env = h.environment(folder, redis.url)
+            code_path(env, folder)
+            print("seeding…", flush=True)
+            h.seed(env, 100, 300, 3)
+            command = [sys.executable, "-m", "tests.bench._profile", "--inner", str(folder)]
+            subprocess.run(command, env=env, cwd=h.ROOT, check=True)
+        finally:
+            redis.stop()
+
+
 def main() -> None:
     with h.temporary_folder() as name:
         folder = Path(name)
@@ -129,4 +220,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--inner"]:
+        cprofile_inner(Path(sys.argv[2]))
+    elif os.environ.get("GALLERY_PROFILE_MODE") == "py-spy":
+        main()
+    else:
+        cprofile_main()
