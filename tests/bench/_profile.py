@@ -1,15 +1,20 @@
-"""Where a gunicorn worker's time goes: py-spy on every worker while wrk drives a URL.
+"""Where a request's time goes, per page: before and after a change.
 
     .venv/bin/python -m tests.bench._profile            # this checkout
-    GALLERY_PROFILE_CODE=/path/to/other/checkout ...    # another checkout's site/ (before/after)
+    GALLERY_PROFILE_CODE=/path/to/other/checkout ...    # another checkout's site/
 
-Seeds the bench data, starts the gallery under config/gunicorn.conf.py with a
-Redis of its own, and for the member home page, the image page and a visitor
-cache hit records all workers with `py-spy record --subprocesses` for
-GALLERY_PROFILE_SECONDS (8) while wrk runs. The table gives, per URL, the share
-of the workers' busy samples (idle waiting for a request left out) whose stack
-passes through each part (inclusive, so a row may contain another).
-Not part of `make bench` (its name starts with "_"); needs py-spy (dev extra).
+Seeds the bench data (100 members, 300 images, 900 comments, a Redis of its own)
+and, by default, profiles with cProfile on CPU time (so a busy machine does not
+distort the shares) the WSGI app a gunicorn worker runs, driven by Flask's test
+client in one process: the member home page, the image page (member, visitor),
+the member feed JSON and a visitor cache hit, GALLERY_PROFILE_REQUESTS (40)
+each. The table gives CPU ms per request and, per part, the share of CPU time
+spent inside it (inclusive, so a row may contain another).
+
+GALLERY_PROFILE_MODE=py-spy records the workers of a real gunicorn with
+`py-spy record --subprocesses` (dev extra) while wrk drives each URL instead;
+on a saturated machine it gets few samples. Not part of `make bench` (the
+name starts with "_").
 """
 
 from __future__ import annotations
@@ -88,22 +93,22 @@ def shares(raw: Path) -> tuple[int, dict[str, float]]:
 
 # cProfile (CPU time, so a busy machine does not distort the shares), in one process
 # with Flask's test client: the same WSGI app a gunicorn worker runs, minus gunicorn.
-CPROFILE_PARTS = [
-    ("fast path (FastHits.__call__, whole request)", "pagecache.py", "__call__"),
+CPROFILE_PARTS = [  # (label, substring of the file, function name); inclusive CPU time
+    ("fast path (FastHits.__call__, whole request)", "caching/pagecache.py", "__call__"),
     ("Flask dispatch (wsgi_app)", "flask/app.py", "wsgi_app"),
     ("before_request hooks (all)", "flask/app.py", "preprocess_request"),
     ("  user load (Flask-Login/Security)", "flask_login/login_manager.py", "_load_user"),
-    ("  Flask-Limiter", "flask_limiter/extension.py", "_check_request_limit"),
+    ("  Flask-Limiter", "flask_limiter/", "_check_request_limit"),
     ("  CSRF protect", "flask_wtf/csrf.py", "protect"),
-    ("locale selection", "gallery/i18n.py", "select_locale"),
-    ("session save", "flask/app.py", "process_response"),
+    ("locale selection", "/i18n.py", "select_locale"),
+    ("after_request + session save", "flask/app.py", "process_response"),
     ("template rendering (Jinja)", "flask/templating.py", "render_template"),
-    ("cards (feeds/cards.py cards+card)", "gallery/feeds/cards.py", "cards"),
-    ("card_date filter", "gallery/public/pages.py", "card_date"),
+    ("cards (feeds/cards.py)", "feeds/cards.py", "cards"),
+    ("card_date filter", "public/pages.py", "card_date"),
     ("SQL (SQLAlchemy execute)", "sqlalchemy/engine/base.py", "_execute_context"),
     ("Redis calls", "redis/client.py", "execute_command"),
-    ("cache.remember", "gallery/caching/cache.py", "remember"),
-    ("view recording (record_view)", "gallery/feeds/views.py", "record_view"),
+    ("cache.remember", "caching/cache.py", "remember"),
+    ("view recording (record_view)", "feeds/views.py", "record_view"),
 ]
 REQUESTS = int(os.environ.get("GALLERY_PROFILE_REQUESTS", "40"))
 
@@ -146,7 +151,7 @@ def cprofile_inner(folder: Path) -> None:
             parts[part] = sum(
                 entry[3]
                 for (file, _, name), entry in stats.items()
-                if name == function and file.endswith(filename)
+                if function in name and filename in file
             )
         rows.append((label, total / REQUESTS * 1000, parts, total))
     print("| part (share of CPU time) | " + " | ".join(row[0] for row in rows) + " |")
