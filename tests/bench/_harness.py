@@ -235,6 +235,10 @@ class Nginx:
     def __init__(self, port: int, upstream: int, folder: Path) -> None:
         self.port, self.folder = port, folder / "nginx"
         self.folder.mkdir()
+        # nginx's workers run as an unprivileged user when started by root: they
+        # must reach the (private by default) temporary folder and write the cache
+        folder.chmod(0o755)
+        self.folder.chmod(0o777)
         self.conf = self.folder / "nginx.conf"
         self.conf.write_text(NGINX_CONF.format(folder=self.folder, port=port, upstream=upstream))
         self.process: subprocess.Popen[bytes] | None = None
