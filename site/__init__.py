@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from gallery import admin, cli, db_events, errors, headers, numbers, public, templating
 from gallery.accounts import security as accounts
 from gallery.caching import cache as value_cache
+from gallery.caching import pagecache
 from gallery.caching.kv import client_options, redis_store
 from gallery.extensions import babel, bootstrap, cache, csrf, db, limiter, mail, migrate
 from gallery.feeds import latest as feeds
@@ -52,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     headers.init_app(app)  # CSP, framing, nosniff, HSTS; account pages never cached
     templating.init_app(app)  # Jinja globals and filters
     cli.init_app(app)  # flask seed, roles, crawl, import, hot, picks, cache, purge, storage
+    pagecache.init_app(app)  # outermost WSGI layer: fresh visitor cache hits skip Flask
     return app
 
 

@@ -9,7 +9,11 @@ the bare language).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import current_app, g, has_request_context, request
+from werkzeug.wrappers import Request
 
 BABEL_LOCALES = {"zh": "zh_Hans_CN"}
 COOKIE = "lang"
@@ -17,14 +21,26 @@ COOKIE = "lang"
 
 def chosen_language() -> str:
     """The LANGUAGES code for this request: cookie, then Accept-Language, then the default."""
-    languages = list(current_app.config["LANGUAGES"])
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    config = current_app.config
     if not has_request_context():
-        return default
-    chosen = request.cookies.get(COOKIE)
+        return config["BABEL_DEFAULT_LOCALE"]
+    return language_of(request, config)
+
+
+def language_of(incoming: Request, config: Mapping[str, Any]) -> str:
+    """The language code of a request (also used outside Flask by the page-cache fast path)."""
+    languages = list(config["LANGUAGES"])
+    default = config["BABEL_DEFAULT_LOCALE"]
+    chosen = incoming.cookies.get(COOKIE)
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or default
+    return incoming.accept_languages.best_match(languages) or default
+
+
+def locale_of(incoming: Request, config: Mapping[str, Any]) -> str:
+    """The Babel locale of a request (the page cache keys on it)."""
+    code = language_of(incoming, config)
+    return BABEL_LOCALES.get(code, code)
 
 
 def select_locale() -> str:

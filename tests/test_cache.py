@@ -5,9 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from gallery.caching import cache
-from gallery.caching.pagecache import HEADER
+from gallery.caching.kv import redis_store
+from gallery.caching.pagecache import HEADER, page_key_of
 from gallery.extensions import db
 from gallery.models import today
 from gallery.moderation import actions as moderation
@@ -155,3 +158,74 @@ def test_cache_commands(client, runner, images):
     assert "/api/hot: 200" in warmed and "/api/images: 200" in warmed
     assert client.get("/api/hot").headers[HEADER] == "hit"
     assert cache.generation() >= 2  # cleared once, never reset
+
+
+# --- the fast path: fresh visitor hits answered before Flask (issue 15) -------
+
+
+@pytest.fixture
+def flask_calls(app):
+    """How many requests reached Flask's before_request hooks."""
+    calls: list[str] = []
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: calls.append("flask"))
+    return calls
+
+
+@pytest.mark.parametrize("path", ["/api/images?limit=2", "/api/hot", "/", "/hot"])
+def test_a_fresh_hit_skips_flask_and_replays_the_same_answer(client, images, flask_calls, path):
+    client.get(path)  # the home page's first request also chooses today's picks
+    first = client.get(path)
+    assert first.status_code == 200 and first.headers[HEADER] in ("hit", "miss")
+    calls = len(flask_calls)
+    hit = client.get(path)
+    assert hit.headers[HEADER] == "hit"
+    assert len(flask_calls) == calls  # no session, user load, limiter or locale hooks ran
+    assert hit.data == first.data
+    assert "Set-Cookie" not in hit.headers
+    same = {k: v for k, v in first.headers.items() if k not in (HEADER, "Date")}
+    assert {k: v for k, v in hit.headers.items() if k not in (HEADER, "Date")} == same
+    # the security headers of site/headers.py and the edge caching headers are replayed too
+    assert hit.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert "frame-ancestors 'none'" in hit.headers["Content-Security-Policy"]
+    assert hit.headers["X-Content-Type-Options"] == "nosniff"
+    assert hit.headers["X-Frame-Options"] == "DENY"
+    assert hit.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Permissions-Policy" in hit.headers
+    assert hit.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "public" in hit.headers["Cache-Control"]
+    assert "stale-if-error=" in hit.headers["Cache-Control"]
+    assert {"Cookie", "Accept-Language"} <= set(hit.headers["Vary"].replace(" ", "").split(","))
+
+
+def test_the_fast_path_keys_on_the_language_and_never_serves_members(client, images, flask_calls):
+    client.get("/hot")
+    assert client.get("/hot").headers[HEADER] == "hit"
+    chinese = client.get("/hot", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert chinese.headers[HEADER] == "miss" and 'lang="zh' in chinese.get_data(as_text=True)
+    client.set_cookie("lang", "zh")
+    assert client.get("/hot").headers[HEADER] == "hit"  # the cookie's zh page, learnt above
+    assert 'lang="zh' in client.get("/hot").get_data(as_text=True)
+    client.delete_cookie("lang")
+    calls = len(flask_calls)
+    Member(client, "bob")
+    assert HEADER not in client.get("/hot").headers
+    assert len(flask_calls) > calls
+
+
+def test_a_stale_or_invalidated_entry_goes_to_flask(client, images, flask_calls):
+    client.get("/api/images")
+    client.get("/api/images")
+    assert len(flask_calls) == 1
+    image_changed.send(client.application, image_id=images[0].id, reason="created")
+    assert client.get("/api/images").headers[HEADER] == "miss"
+    assert len(flask_calls) == 2
+
+
+def test_pages_are_stored_as_bytes_not_pickles(app, client, images):
+    body = client.get("/api/images").data
+    name = page_key_of(Request(EnvironBuilder(path="/api/images").get_environ()), app.config)
+    raw = redis_store.client.get(app.config["CACHE_KEY_PREFIX"] + name)
+    head, _, payload = raw.partition(b"\n")
+    assert payload == b"application/json\n" + body
+    assert head.split(b" ")[0] == str(cache.generation()).encode()
+    assert b"\x80" not in head  # no pickle protocol header

@@ -203,3 +203,17 @@ def test_commands_say_when_redis_is_away(make_app):
     assert rebuilt.exit_code != 0 and "Redis is not reachable" in rebuilt.output
     flushed = runner.invoke(args=["views", "flush"])
     assert flushed.exit_code != 0 and "Redis is not reachable" in flushed.output
+
+
+def test_refused_redis_on_a_cold_key_computes_at_once_without_waiting(make_app, monkeypatch):
+    """The breaker opens during the read: remember() must not then wait 10 × 20 ms
+    as if another worker were computing the value (issue 15)."""
+    from gallery.caching import cache
+
+    make_app(f"redis://127.0.0.1:{closed_port()}/0")
+    sleeps: list[float] = []
+    monkeypatch.setattr(cache.time, "sleep", sleeps.append)
+    assert cache.redis_available()
+    assert cache.remember("cold", lambda: "computed", 30) == "computed"
+    assert not cache.redis_available()  # the breaker opened on the way
+    assert sleeps == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select, text
@@ -139,3 +140,25 @@ def test_hot_statement_count_is_constant_whatever_the_limit(app, client, capsys)
     with capsys.disabled():
         print(f"\n/api/hot statements per page size: {counts}")
     assert counts[10] == counts[20] == counts[50] <= 2
+
+
+SECRET_COLUMNS = ("password", "tf_totp_secret", "tf_recovery_codes", "us_totp_secrets", "email")
+
+
+@pytest.mark.parametrize("path", ["/api/images", "/api/hot", "/", "/images/{id}"])
+def test_card_queries_select_only_the_user_columns_a_card_shows(app, path):
+    """Never the password hash, two-factor secrets or recovery codes (issue 15)."""
+    _seed_busy_feed(6)
+    image_id = db.session.scalar(select(Image.id).limit(1))
+    db.session.remove()
+    with count_statements() as statements:
+        response = app.test_client().get(path.format(id=image_id))
+    assert response.status_code == 200
+    user_column = re.compile(r"(`user(_\d+)?`|\"user(_\d+)?\"|\buser(_\d+)?)\.`?(\w+)")
+    selected = {
+        match[-1]
+        for statement in statements
+        for match in user_column.findall(statement.lower().split("\nfrom ")[0])
+    }
+    assert "username" in selected  # the authors were loaded
+    assert not selected & set(SECRET_COLUMNS), selected

@@ -196,3 +196,26 @@ def test_image_page_counts_a_view_once_per_visitor(client: Any, alice: Any) -> N
     assert views_shown(firefox) == "6"  # the same visitor within 30 minutes
     assert views_shown("Mozilla/5.0 (Macintosh) Safari/605.1.15") == "7"
     assert views_shown("Googlebot/2.1 (+http://www.google.com/bot.html)") == "7"
+
+
+def test_image_page_sets_no_session_cookie_for_visitors(client: Any, alice: Any) -> None:
+    """Cacheable for visitors (issue 15): no cookie, no token, until the visitor acts."""
+    image = create_image(alice)
+    response = client.get(f"/images/{image.id}")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert '<meta name="csrf-token" content="">' in body(response)
+    token = client.get("/api/csrf-token")
+    assert token.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" in token.headers  # the session starts when the visitor acts
+    answer = client.post(
+        f"/api/images/{image.id}/like", headers={"X-CSRFToken": token.get_json()["csrf_token"]}
+    )
+    assert answer.status_code == 401  # past the CSRF check: only the login is missing
+    assert client.post(f"/api/images/{image.id}/like").status_code == 400  # no token
+
+
+def test_image_page_gives_members_their_token(client: Any, auth: Any, alice: Any) -> None:
+    image = create_image(alice)
+    auth.login("alice", "password-alice")
+    assert csrf_token_from(client, f"/images/{image.id}")

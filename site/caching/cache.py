@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -135,16 +136,59 @@ def _unlock(name: str) -> None:
     guarded(lambda: redis_store.client.delete(LOCK_PREFIX + name), None)
 
 
-def _read(name: str) -> tuple[int, Any]:
-    """(current generation, entry of `name` if it belongs to it) in one round trip."""
-    current, entry = guarded(lambda: cache.cache.get_many(GENERATION, name), (None, None))
+def full_key(name: str) -> str:
+    """The Redis key of a cached entry (Flask-Caching's prefix, so `cache clear` drops it)."""
+    return current_app.config["CACHE_KEY_PREFIX"] + name
+
+
+def encode_entry(current: int, fresh_until: float, payload: bytes) -> bytes:
+    """An entry as bytes: b"<generation> <fresh until>\\n" + payload (no pickle of a page)."""
+    return b"%d %.3f\n" % (current, fresh_until) + payload
+
+
+def decode_entry(raw: bytes | None) -> tuple[int, float, bytes] | None:
+    """(generation, fresh_until, payload) of a stored entry; None when absent or foreign."""
+    if not raw:
+        return None
+    head, _, payload = raw.partition(b"\n")
+    try:
+        stored_generation, fresh_until = head.split(b" ")
+        return int(stored_generation), float(fresh_until), payload
+    except ValueError:
+        return None
+
+
+def read_raw(client: Any, name: str, prefix: str) -> tuple[int, tuple[int, float, bytes] | None]:
+    """(current generation, entry of `name`) in one MGET; the entry only if it is current."""
+    current, raw = client.mget(prefix + GENERATION, prefix + name)
     current = int(current or 0)
+    entry = decode_entry(raw)
     if entry is not None and entry[0] != current:
         entry = None
     return current, entry
 
 
-def remember(name: str, compute: Callable[[], T], ttl: int) -> T:
+def _read(name: str, loads: Callable[[bytes], Any]) -> tuple[int, Any]:
+    """(current generation, (generation, fresh_until, value) if current) in one round trip."""
+    current, entry = guarded(
+        lambda: read_raw(redis_store.client, name, current_app.config["CACHE_KEY_PREFIX"]),
+        (0, None),
+    )
+    if entry is None:
+        return current, None
+    try:
+        return current, (entry[0], entry[1], loads(entry[2]))
+    except Exception:  # noqa: BLE001 - an unreadable entry is a miss, never an error
+        return current, None
+
+
+def remember(
+    name: str,
+    compute: Callable[[], T],
+    ttl: int,
+    dumps: Callable[[Any], bytes] = pickle.dumps,
+    loads: Callable[[bytes], Any] = pickle.loads,
+) -> T:
     """The cached value of `name`, recomputed by one worker at a time.
 
     An entry is (generation, fresh_until, value) and is kept `ttl` plus
@@ -154,38 +198,45 @@ def remember(name: str, compute: Callable[[], T], ttl: int) -> T:
     others keep serving the previous value, so an expiring popular key is computed
     once. An entry of an older generation is never served: after an invalidation
     one worker computes and the others wait briefly for its answer. Without Redis
-    the value is computed on every call.
+    the value is computed on every call. `dumps`/`loads` turn the value into the
+    stored bytes (pickle by default; pages are stored as their bytes).
     """
     if not redis_available():
         return compute()
-    current, entry = _read(name)
+    current, entry = _read(name, loads)
     if entry is not None:
         _, fresh_until, value = entry
         if time.time() < fresh_until or not _lock(name, 10):
             return value
         try:
-            return _store(name, current, compute, ttl)
+            return _store(name, current, compute, ttl, dumps)
         except DATABASE_ERRORS as error:  # stale-if-error: the last good value
             log.warning("Serving a stale %s: the database failed (%s)", name, error)
             return value
     if _lock(name, 10):
-        return _store(name, current, compute, ttl)
-    for _ in range(10):  # another worker is computing it: wait a little for its answer
-        time.sleep(0.02)
-        current, entry = _read(name)
+        return _store(name, current, compute, ttl, dumps)
+    # The breaker may have opened during _read or _lock: then nobody is computing
+    # it elsewhere as far as we know, and waiting would only add to the timeout paid.
+    for _ in range(10 if redis_available() else 0):
+        time.sleep(0.02)  # another worker is computing it: wait a little for its answer
+        current, entry = _read(name, loads)
         if entry is not None:
             return entry[2]
+        if not redis_available():
+            break
     return compute()
 
 
-def _store(name: str, current: int, compute: Callable[[], T], ttl: int) -> T:
+def _store(
+    name: str, current: int, compute: Callable[[], T], ttl: int, dumps: Callable[[Any], bytes]
+) -> T:
     """Compute and store under the generation read before computing, so a value
     computed across an invalidation is never served."""
     try:
         value = compute()
-        entry = (current, time.time() + ttl, value)
+        raw = encode_entry(current, time.time() + ttl, dumps(value))
         keep = ttl + max(ttl, int(current_app.config["CACHE_STALE_IF_ERROR"]))
-        guarded(lambda: cache.set(name, entry, timeout=keep), None)
+        guarded(lambda: redis_store.client.set(full_key(name), raw, ex=keep), None)
         return value
     finally:
         _unlock(name)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, inspect, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from gallery.extensions import db
 from gallery.feeds.hot import pending_views_of, shown_views
@@ -17,6 +17,9 @@ from gallery.media.storage import variant_urls
 from gallery.models import VISIBLE, Comment, Image, User
 
 LATEST_COMMENTS = 3
+#: the only user columns a card or a comment shows (name, display name, avatar):
+#: never the password hash, two-factor secrets or recovery codes
+AUTHOR_COLUMNS = (User.id, User.username, User.display_name, User.avatar_key)
 
 
 def author_json(user: User | None) -> dict[str, Any]:
@@ -91,7 +94,9 @@ def load_authors(images: Sequence[Image]) -> None:
     `image.author` (a many-to-one by primary key) is read from the identity map."""
     missing = {image.user_id for image in images if "author" in inspect(image).unloaded}
     if missing:
-        db.session.scalars(select(User).where(User.id.in_(missing))).all()
+        db.session.scalars(
+            select(User).where(User.id.in_(missing)).options(load_only(*AUTHOR_COLUMNS))
+        ).all()
 
 
 def latest_comments(
@@ -116,7 +121,7 @@ def latest_comments(
         select(Comment)
         .join(ranked, ranked.c.id == Comment.id)
         .where(ranked.c.rank <= per_image)
-        .options(joinedload(Comment.author))
+        .options(comment_authors())
         .order_by(Comment.image_id, Comment.created_at.desc(), Comment.id.desc())
     )
     found: dict[int, list[Comment]] = defaultdict(list)
@@ -126,5 +131,15 @@ def latest_comments(
 
 
 def with_authors(statement: Any) -> Any:
-    """Add the author to an image query (one statement for a whole page)."""
-    return statement.options(joinedload(Image.author))
+    """Add the author (its card columns only) to an image query: one statement per page."""
+    return statement.options(image_author())
+
+
+def image_author() -> Any:
+    """The loader option for an image query's author (its card columns only)."""
+    return joinedload(Image.author).load_only(*AUTHOR_COLUMNS)
+
+
+def comment_authors() -> Any:
+    """The loader option for a comment query's authors (their card columns only)."""
+    return joinedload(Comment.author).load_only(*AUTHOR_COLUMNS)

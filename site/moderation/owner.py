@@ -5,6 +5,7 @@ is audited with the member as the actor. Callers check the login and commit."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app
@@ -35,10 +36,11 @@ def can_undo(image: Image, now: dt.datetime | None = None) -> bool:
     return until is not None and (now or utcnow()) < until
 
 
-def image_for(user: Any, image_id: int) -> Image:
+def image_for(user: Any, image_id: int, options: Sequence[Any] = ()) -> Image:
     """The image as `user` may see it: public ones for everyone, hidden ones for
-    moderators, and the owner's own deleted image while it can still be undone."""
-    image = db.session.get(Image, image_id)
+    moderators, and the owner's own deleted image while it can still be undone.
+    `options` are loader options for the same statement (the page's author columns)."""
+    image = db.session.get(Image, image_id, options=list(options))
     if image is None:
         raise NotFound(_("There is no such image."))
     if image.status == VISIBLE or can("image-hide", user):

@@ -8,6 +8,7 @@ from typing import Any
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_security import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from gallery.caching.pagecache import visitor_cached
@@ -43,6 +44,15 @@ def parse_date(value: str | None) -> dt.date:
     if day is None:
         raise BadRequest(_("date must look like 2026-11-27."), code="bad_date")
     return day
+
+
+@api.get("/csrf-token")
+def csrf_token() -> Any:
+    """A CSRF token for a page served without one (cacheable visitor pages); it starts
+    the session, so it is fetched only when the visitor acts."""
+    response = jsonify({"csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @api.get("/images")

@@ -8,10 +8,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from gallery.errors import BadRequest, NotFound
 from gallery.extensions import db
+from gallery.feeds.cards import comment_authors, image_author
 from gallery.feeds.latest import page_of
 from gallery.models import NOTIFY_COMMENT, NOTIFY_LIKE, VISIBLE, Comment, Image, Like, User, utcnow
 from gallery.roles import can
@@ -24,7 +24,7 @@ COMMENT_MAX = 1000
 
 def visible_image(image_id: int, *, include_hidden: bool = False) -> Image:
     """The image, or NotFound when it does not exist or is not public."""
-    image = db.session.get(Image, image_id)
+    image = db.session.get(Image, image_id, options=[image_author()])
     if image is None or (image.status != VISIBLE and not include_hidden):
         raise NotFound(_("There is no such image."))
     return image
@@ -142,6 +142,6 @@ def comments_page(image: Image, cursor: str | None, limit: int) -> Any:
     statement = (
         select(Comment)
         .where(Comment.image_id == image.id, Comment.status == VISIBLE)
-        .options(joinedload(Comment.author))
+        .options(comment_authors())
     )
     return page_of(statement, cursor, limit, Comment)

@@ -1,224 +1,253 @@
-"""Feeds benchmark: requests/second of the feeds against hello-world, under gunicorn.
+"""Speed of the pages and feeds against a bare Flask hello, straight to gunicorn and
+through nginx, with Redis running, paused and stopped (issues 15 and 10).
 
-gunicorn (config/gunicorn.conf.py) serves a seeded app on loopback;
-requests/second of a bare hello-world endpoint against GET /api/images, /api/hot
-and / for a visitor, measured side by side, with the ratios to hello-world.
+One run, identical data on SQLite (100 members, 300 images, 900 comments), a Redis
+server of the bench's own, the gallery and a bare Flask hello app each under
+config/gunicorn.conf.py (`--max-requests 0`), and wrk -t1 -c16 as the client.
+Every URL is measured ROUNDS times, interleaved; the table shows the median
+round, p99 and the ratio to hello-world in the same run.
 
-Targets (issue 6): feed and hot ≥ 0.6× hello-world, visitor home ≥ 0.2×.
-GALLERY_BENCH_REDIS_URL points the app at a real Redis (default: the in-process
-stand-in, one per worker); GALLERY_BENCH_SECONDS sets the duration per URL and
-round, GALLERY_BENCH_ROUNDS the number of interleaved rounds (median reported).
+GALLERY_BENCH_SECONDS (default 5) per URL and round, GALLERY_BENCH_ROUNDS (2),
+GALLERY_BENCH_PORT (7700: the first of the ports tried), GALLERY_BENCH_WORKERS
+(default: config/gunicorn.conf.py's 2 × cores + 1).
 """
 
 from __future__ import annotations
 
-import http.client
-import multiprocessing
 import os
-import socket
-import statistics
-import subprocess
-import sys
-import tempfile
-import threading
 import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-PATHS = (
-    ("hello-world", "/bench/hello", None),
-    ("GET /api/images", "/api/images", 0.6),
-    ("GET /api/hot", "/api/hot", 0.6),
-    ("GET / (visitor)", "/", 0.2),
-)
+from tests.bench import _harness as h
+
 SECONDS = float(os.environ.get("GALLERY_BENCH_SECONDS", "5"))
-PROCESSES, THREADS = 2, 4
-ROUNDS = int(os.environ.get("GALLERY_BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("GALLERY_BENCH_ROUNDS", "2"))
+FIRST_PORT = int(os.environ.get("GALLERY_BENCH_PORT", "7700"))
+WORKERS = int(os.environ.get("GALLERY_BENCH_WORKERS", "0")) or None
+USERS, IMAGES, COMMENTS_EACH = 100, 300, 3
+
+# The course project (too-hoo/myinstagram, the Flask site Gallery descends from)
+# is not run here: these are its figures from issue 15 (measured 2026 on this
+# machine, same gunicorn -w 5 -k sync, wrk -t1 -c16, same data), as ratios to
+# the hello-world of that run (2,613 req/s).
+COURSE_SOURCE = "issue 15, measured 2026 (course hello-world 2,613 req/s)"
+COURSE_HELLO = 2613.0
+COURSE = {
+    "feed": ("course /index/images/1/10/ (JSON)", 104.0),
+    "home": ("course / (home)", 89.0),
+    "image": ("course /image/150", 254.0),
+}
 
 
-def bench_app() -> Any:
-    """The gallery app plus a bare endpoint, built from GALLERY_* variables (gunicorn)."""
-    from gallery import create_app
+@dataclass
+class Row:
+    """One line of the table: what to request, how, and its target."""
 
-    app = create_app()
-
-    @app.get("/bench/hello")
-    def hello() -> str:
-        return "hello"
-
-    return app
-
-
-def environment(folder: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        GALLERY_INSTANCE_PATH=str(folder / "instance"),
-        GALLERY_SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/bench.sqlite3",
-        GALLERY_MEDIA_ROOT=str(folder / "media"),
-        GALLERY_SECRET_KEY="bench-secret",
-        GALLERY_SECURITY_PASSWORD_SALT="bench-salt",
-        PYTHONPATH=str(ROOT),
-    )
-    redis_url = os.environ.get("GALLERY_BENCH_REDIS_URL")
-    if redis_url:
-        env["GALLERY_REDIS_URL"] = redis_url
-    return env
+    label: str
+    path: str
+    via: str = "gunicorn"  # gunicorn | nginx | hello
+    member: bool = False
+    unique: bool = False  # a new query string per request: never a cached answer
+    course: str | None = None  # key into COURSE
+    target: float | None = None  # × hello
+    redis: str = "running"  # running | paused | stopped
+    against: str | None = None  # label of the row this one is compared with (× that row)
 
 
-def seed(env: dict[str, str]) -> None:
-    """60 images by 8 members, 4 comments each, ranked; run in a child process."""
-    code = """
-import datetime as dt
-from gallery import create_app
-from gallery.feeds import hot
-from gallery.extensions import db
-from gallery.caching.kv import redis_store
-from gallery.models import utcnow
-from gallery.roles import sync_roles
-from tests.support.factories import create_comment, create_image, create_user
-app = create_app()
-with app.app_context():
-    db.create_all(); sync_roles(); db.session.commit()
-    redis_store.client.flushdb()
-    users = [create_user(f"user{n}") for n in range(8)]
-    start = utcnow() - dt.timedelta(hours=10)
-    for n in range(60):
-        image = create_image(users[n % 8], created_at=start + dt.timedelta(minutes=n), views=n)
-        for k in range(4):
-            create_comment(image, users[(n + k) % 8], f"comment {k} on {n}")
-    hot.rebuild_hot(); db.session.commit()
-    from gallery.feeds.picks import ensure_automatic_picks
-    from gallery.models import today
-    ensure_automatic_picks(today()); db.session.commit()
-"""
-    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
+ROWS = [
+    Row("hello-world (bare Flask)", "/bench/hello", via="hello"),
+    Row("/api/images?limit=10, visitor (cache hit)", "/api/images?limit=10", target=0.6),
+    Row("/api/hot, visitor (cache hit)", "/api/hot", target=0.6),
+    Row("/ visitor (cache hit)", "/", course="home", target=0.6),
+    Row(
+        "/api/images?limit=10, member",
+        "/api/images?limit=10",
+        member=True,
+        course="feed",
+        target=0.25,
+    ),
+    Row("/ member", "/", member=True, course="home", target=0.15),
+    Row("/images/150, visitor", "/images/150", course="image", target=0.2),
+    Row("/images/150, member", "/images/150", member=True, course="image", target=0.2),
+    Row("/api/images?limit=10, uncached", "/api/images?limit=10", unique=True),
+    Row("nginx: / visitor", "/", via="nginx", target=3.0),
+    Row("nginx: /api/images?limit=10 visitor", "/api/images?limit=10", via="nginx", target=3.0),
+]
+FAULT_ROWS = [
+    Row(
+        "nginx, Redis paused: /api/images uncached",
+        "/api/images?limit=10",
+        via="nginx",
+        unique=True,
+        redis="paused",
+        against="/api/images?limit=10, uncached",
+    ),
+    Row(
+        "nginx, Redis stopped: /api/images uncached",
+        "/api/images?limit=10",
+        via="nginx",
+        unique=True,
+        redis="stopped",
+        against="/api/images?limit=10, uncached",
+    ),
+]
+P99_LIMIT_MS = 60.0  # issue 15: p99 of every URL with a target under 60 ms
+FAULT_MAX_MS = 1000.0  # issue 10: no request slower than 1 s while Redis is away
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        str(ROOT / "config" / "gunicorn.conf.py"),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--access-logfile",
-        "/dev/null",
-        "--log-level",
-        "warning",
-        "tests.bench.feeds:bench_app()",
-    ]
-    process = subprocess.Popen(command, env=env, cwd=ROOT)
-    deadline = time.time() + 30
-    while time.time() < deadline:
+def run(echo: h.Echo) -> None:
+    started = time.monotonic()
+    with h.temporary_folder() as name:
+        folder = Path(name)
+        taken: set[int] = set()
+        redis = h.RedisServer(h.free_port(FIRST_PORT + 90, taken), folder)
+        servers: list[h.Gunicorn] = []
+        nginx: h.Nginx | None = None
         try:
-            if get("127.0.0.1", port, "/bench/hello") == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("gunicorn did not start")
-
-
-def get(host: str, port: int, path: str) -> int:
-    connection = http.client.HTTPConnection(host, port, timeout=10)
-    connection.request("GET", path)
-    status = connection.getresponse().status
-    connection.close()
-    return status
-
-
-def _load(port: int, path: str, seconds: float, threads: int) -> tuple[int, int]:
-    """One process: `threads` keep-alive clients for `seconds`; (ok, failed) counts."""
-    counts = [0, 0]
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def client() -> None:
-        ok = failed = 0
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.monotonic() < stop:
-            try:
-                connection.request("GET", path)
-                response = connection.getresponse()
-                response.read()
-                if response.status == 200:
-                    ok += 1
-                else:
-                    failed += 1
-            except (OSError, http.client.HTTPException):
-                failed += 1
-                connection.close()
-        connection.close()
-        with lock:
-            counts[0] += ok
-            counts[1] += failed
-
-    workers = [threading.Thread(target=client) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return counts[0], counts[1]
-
-
-def measure(port: int, path: str, seconds: float = SECONDS) -> tuple[float, int]:
-    """Requests per second over `seconds` (after a short warm-up) and the failures."""
-    _load(port, path, 0.5, 2)
-    with multiprocessing.get_context("spawn").Pool(PROCESSES) as pool:
-        results = pool.starmap(_load, [(port, path, seconds, THREADS)] * PROCESSES)
-    ok = sum(r[0] for r in results)
-    return ok / seconds, sum(r[1] for r in results)
-
-
-def run(echo: Callable[[str], Any]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        env = environment(Path(folder))
-        seed(env)
-        port = free_port()
-        server = start_gunicorn(env, port)
-        try:
-            redis = env.get("GALLERY_REDIS_URL", "in-process stand-in per worker")
+            redis.start()
+            env = h.environment(folder, redis.url)
+            echo(f"seeding {USERS} members, {IMAGES} images, {IMAGES * COMMENTS_EACH} comments…")
+            h.seed(env, USERS, IMAGES, COMMENTS_EACH)
+            imported, first, second = h.boot_times(env)
             echo(
-                f"gunicorn config/gunicorn.conf.py on 127.0.0.1:{port}; redis: {redis}; "
-                f"{PROCESSES}×{THREADS} client threads, {SECONDS:g} s per URL × {ROUNDS} rounds"
+                f"app boot: import gallery {imported:.2f} s, first create_app {first:.2f} s "
+                f"(imports its views), second create_app {second:.2f} s (target < 0.5 s); "
+                "gunicorn preloads the app, so a replaced worker forks it ready"
             )
-            # Interleaved rounds, median per URL: a busy machine slows every URL alike.
-            samples: dict[str, list[float]] = {path: [] for _, path, _ in PATHS}
-            failures: dict[str, int] = dict.fromkeys(samples, 0)
+            echo("starting gunicorn (gallery and bare hello) and nginx…")
+            gallery = h.start_gunicorn(
+                "gallery",
+                "gallery:create_app()",
+                h.free_port(FIRST_PORT, taken),
+                env,
+                folder,
+                WORKERS,
+            )
+            servers.append(gallery)
+            hello = h.start_gunicorn(
+                "hello",
+                "tests.bench._hello:app",
+                h.free_port(FIRST_PORT, taken),
+                env,
+                folder,
+                WORKERS,
+            )
+            servers.append(hello)
+            if h.NGINX:
+                nginx = h.Nginx(h.free_port(FIRST_PORT, taken), gallery.port, folder)
+                nginx.start()
+            cookie = h.login_cookie(gallery.port, "user1")
+            echo(
+                f"client: {h.client_name()}; {SECONDS:g} s per URL × {ROUNDS} rounds; "
+                f"gunicorn config/gunicorn.conf.py --max-requests 0 on :{gallery.port} (gallery) "
+                f"and :{hello.port} (hello); nginx: "
+                + (f":{nginx.port}" if nginx else "not installed (rows skipped)")
+                + f"; Redis: its own on :{redis.port}"
+            )
+            rows = [row for row in ROWS if row.via != "nginx" or nginx]
+            ports = {"gunicorn": gallery.port, "hello": hello.port}
+            if nginx:
+                ports["nginx"] = nginx.port
+
+            def url(row: Row) -> str:
+                return f"http://127.0.0.1:{ports[row.via]}{row.path}"
+
+            def headers(row: Row) -> dict[str, str]:
+                return {"Cookie": cookie} if row.member else {}
+
+            # warm every cache once (and let each worker learn its fast path)
+            for row in rows:
+                h.measure(url(row), 1, servers, folder, headers(row), row.unique)
+            results: dict[str, list[h.Result]] = {row.label: [] for row in rows}
+            total = ROUNDS * len(rows)
+            done = 0
             for round_number in range(ROUNDS):
-                # each round starts at a different URL, so none always follows the same one
-                shift = round_number % len(PATHS)
-                for _, path, _ in PATHS[shift:] + PATHS[:shift]:
-                    rps, failed = measure(port, path)
-                    samples[path].append(rps)
-                    failures[path] += failed
-            base = statistics.median(samples[PATHS[0][1]])
-            for label, path, target in PATHS:
-                rps, failed = statistics.median(samples[path]), failures[path]
-                ratio = rps / base
-                verdict = (
-                    ""
-                    if target is None
-                    else (f"  target ≥{target:.1f}× {'met' if ratio >= target else 'MISSED'}")
-                )
-                rounds = "/".join(f"{sample:.0f}" for sample in samples[path])
-                echo(
-                    f"{label:<18} {rps:8.0f} req/s  {ratio:5.2f}× hello-world  (rounds {rounds})"
-                    f"{'  failed: ' + str(failed) if failed else ''}{verdict}"
-                )
+                shift = round_number * 3 % len(rows)  # no URL always follows the same one
+                for row in rows[shift:] + rows[:shift]:
+                    done += 1
+                    echo(f"  [{done}/{total}] round {round_number + 1}: {row.label}")
+                    result = h.measure(url(row), SECONDS, servers, folder, headers(row), row.unique)
+                    for line in result.replaced:
+                        echo(f"    worker replacement during this measurement: {line}")
+                    results[row.label].append(result)
+            medians = {label: median(samples) for label, samples in results.items()}
+            if nginx:
+                for row in FAULT_ROWS:
+                    echo(f"  Redis {row.redis}: {row.label}")
+                    if row.redis == "paused":
+                        redis.pause()
+                    else:
+                        redis.stop()
+                    try:
+                        result = h.measure(url(row), SECONDS, servers, folder, {}, row.unique)
+                    finally:
+                        if row.redis == "paused":
+                            redis.resume()
+                    for line in result.replaced:
+                        echo(f"    worker replacement during this measurement: {line}")
+                    medians[row.label] = result
+                rows += FAULT_ROWS
+            print_table(echo, rows, medians)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            if nginx:
+                nginx.stop()
+            for server in servers:
+                server.stop()
+            redis.stop()
+    echo(f"bench took {time.monotonic() - started:.0f} s")
+
+
+def median(samples: list[h.Result]) -> h.Result:
+    """The round with the median req/s (its p99 and max go with it); errors summed."""
+    ordered = sorted(samples, key=lambda result: result.rps)
+    chosen = ordered[(len(ordered) - 1) // 2]
+    chosen.errors = sum(result.errors for result in samples)
+    chosen.replaced = [line for result in samples for line in result.replaced]
+    return chosen
+
+
+def print_table(echo: h.Echo, rows: list[Row], results: dict[str, h.Result]) -> None:
+    hello = results[ROWS[0].label].rps
+    echo("")
+    echo(f"course project figures: {COURSE_SOURCE}")
+    echo("| URL | req/s | p99 ms | × hello | × course project | target | verdict |")
+    echo("|---|---|---|---|---|---|---|")
+    echo(f"| course hello-world (constant) | {COURSE_HELLO:,.0f} | | 1.00 | — | | |")
+    for label, rps in COURSE.values():
+        echo(f"| {label} (constant) | {rps:,.0f} | | {rps / COURSE_HELLO:.3f} | 1.0 | | |")
+    for row in rows:
+        result = results[row.label]
+        ratio = result.rps / hello if hello else float("nan")
+        course = ""
+        if row.course:
+            course = f"{ratio / (COURSE[row.course][1] / COURSE_HELLO):.1f}"
+        verdict: list[str] = []
+        target = ""
+        if row.target is not None:
+            target = f"≥ {row.target:g}× hello, p99 < {P99_LIMIT_MS:g} ms"
+            if row.via == "nginx":
+                target = f"≥ {row.target:g}× hello"
+            verdict.append("met" if ratio >= row.target else "MISSED")
+            if row.via != "nginx" and not result.p99_ms < P99_LIMIT_MS:
+                verdict.append("p99 MISSED")
+        if row.against:
+            base = results[row.against].rps
+            ratio_against = result.rps / base if base else float("nan")
+            target = f"0 errors, ≥ 0.5× uncached, max < {FAULT_MAX_MS:g} ms"
+            ok = result.errors == 0 and ratio_against >= 0.5 and result.max_ms < FAULT_MAX_MS
+            verdict.append(
+                f"{ratio_against:.2f}× uncached, max {result.max_ms:.0f} ms: "
+                + ("met" if ok else "MISSED")
+            )
+        if result.errors:
+            verdict.append(f"{result.errors} errors")
+        if result.replaced:
+            verdict.append("; ".join(result.replaced))
+        echo(
+            f"| {row.label} | {result.rps:,.0f} | {result.p99_ms:.1f} | {ratio:.2f} | {course} "
+            f"| {target} | {', '.join(verdict)} |"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 // api.js: a small fetch wrapper for the JSON API: sends the CSRF token from
 // <meta name="csrf-token"> on unsafe methods and turns {"error","message"}
 // answers (and network failures) into an ApiError with a message for a person.
+// Pages a visitor may get from a cache carry no token (it would need a session
+// cookie); the first unsafe request fetches one from /api/csrf-token.
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -37,15 +39,28 @@ function uiText(key) {
   return typeof uiTexts[key] === "string" ? uiTexts[key] : FALLBACK_TEXTS[key];
 }
 
-export function csrfToken() {
+export async function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
-  return meta ? meta.content : "";
+  if (meta && meta.content) return meta.content;
+  const response = await fetch("/api/csrf-token", {
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+  });
+  const token = response.ok ? (await response.json()).csrf_token : "";
+  if (meta && token) meta.content = token;
+  return token || "";
 }
 
 export async function api(url, { method = "GET", json, body, signal } = {}) {
   method = method.toUpperCase();
   const headers = { Accept: "application/json" };
-  if (!SAFE_METHODS.has(method)) headers["X-CSRFToken"] = csrfToken();
+  if (!SAFE_METHODS.has(method)) {
+    try {
+      headers["X-CSRFToken"] = await csrfToken();
+    } catch {
+      throw new ApiError(0, "network_error", uiText("network_error"));
+    }
+  }
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(json);
