@@ -49,7 +49,9 @@ def test_home_scrolls_through_second_and_third_page(page: Any, live_server: Any)
     # today's picks (the newest images here) stand above the grid and are not repeated in it
     picks = page.eval_on_selector_all(".g-picks .g-card", "cards => cards.map(c => c.dataset.id)")
     newest_first = [i for i in newest_first if i not in picks]
-    assert card_ids(page) == newest_first[:20]
+    first = card_ids(page)
+    assert first == newest_first[: len(first)]
+    assert len(first) >= 20 - len(picks)
     # JavaScript replaced the "More" link with infinite scroll
     assert page.locator("[data-feed-more]").is_hidden()
 

@@ -25,6 +25,7 @@ def test_staff_set_up_two_factor_then_log_in_with_codes(
     page, live_server, login, staff_need_two_factor
 ):
     mod = live_server.create_user(roles=["moderator"])
+    page.context.clear_cookies()  # not the member an earlier test left logged in
     login(page, mod["username"], mod["password"])
 
     page.goto("/admin/")
