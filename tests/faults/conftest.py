@@ -9,6 +9,7 @@ again at the end. Every wait is bounded; nothing leaves 127.0.0.1.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -42,6 +43,7 @@ TEST_DEFAULTS = {
 }
 
 
+@functools.cache
 def load_stack() -> Any:
     """scripts/stack.py as a module (it is a script, not part of the package)."""
     spec = importlib.util.spec_from_file_location("gallery_stack", ROOT / "scripts" / "stack.py")
@@ -315,3 +317,11 @@ class Load:
 
 def dump(label: str, value: Any) -> None:
     print(f"\n[faults] {label}: {json.dumps(value, default=str)}")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A mariadbd or redis-server a test restarted belongs to the stack now (`make stop`
+    ends it by its pid file): it is not this process's to wait for."""
+    for process in load_stack().CHILDREN:
+        if process.poll() is None:
+            process.returncode = 0  # handed over; Popen would warn "still running" otherwise
