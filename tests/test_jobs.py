@@ -4,11 +4,13 @@ console's permissions and CSRF, and the embedded store shared between two proces
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from flask import Flask
 from rq.job import Job
 from rq.registry import FinishedJobRegistry
@@ -24,7 +26,7 @@ from gallery.models import AuditLog, Image, OperationRun, today
 from gallery.roles import sync_roles
 from tests.support import sample_images as samples
 from tests.support.auth import csrf, csrf_token_from, login_as
-from tests.support.environment import REDIS_URL, base_config
+from tests.support.environment import FROZEN_NOW, REDIS_URL, base_config
 from tests.support.factories import create_image, create_user
 
 
@@ -163,8 +165,15 @@ needs_test_clock_in_redis = pytest.mark.skipif(
 )
 
 
+@pytest.fixture
+def clock() -> Iterator[Any]:
+    """This test's own clock at FROZEN_NOW, wherever the run's clock has got to by now."""
+    with time_machine.travel(FROZEN_NOW, tick=False) as traveller:
+        yield traveller
+
+
 @needs_test_clock_in_redis
-def test_the_schedule_reads_cron_in_the_configured_time_zone(app: Flask) -> None:
+def test_the_schedule_reads_cron_in_the_configured_time_zone(app: Flask, clock: Any) -> None:
     app.config["SCHEDULE_TIMEZONE"] = "Asia/Shanghai"
     table = {job.job_name: job for job in schedule.build(app).jobs}
     assert set(table) == {"views-flush", "picks-auto", "purge", "storage-sweep"}
@@ -179,14 +188,14 @@ def test_the_schedule_reads_cron_in_the_configured_time_zone(app: Flask) -> None
 
 
 @needs_test_clock_in_redis
-def test_the_clock_queues_what_is_due_and_nothing_twice(app: Flask, fixed_clock: Any) -> None:
+def test_the_clock_queues_what_is_due_and_nothing_twice(app: Flask, clock: Any) -> None:
     app.config["JOBS_MODE"] = "worker"
     plan = schedule.build(app)
     assert [job.job_name for job in plan.enqueue_jobs()] == ["views-flush"]  # at once
     assert plan.enqueue_jobs() == []
-    fixed_clock.shift(dt.timedelta(seconds=61))
+    clock.shift(dt.timedelta(seconds=61))
     assert [job.job_name for job in plan.enqueue_jobs()] == ["views-flush"]
-    fixed_clock.move_to(dt.datetime(2030, 1, 16, 0, 5, 1, tzinfo=dt.UTC))
+    clock.move_to(dt.datetime(2030, 1, 16, 0, 5, 1, tzinfo=dt.UTC))
     assert {job.job_name for job in plan.enqueue_jobs()} == {"views-flush", "picks-auto"}
     queued = [job.description for job in jobs.queue("default").get_jobs()]
     assert queued.count("views-flush") == 3 and queued.count("picks-auto") == 1
