@@ -4,6 +4,7 @@ limits on the account forms, sessions that end, and the security page."""
 from __future__ import annotations
 
 import pytest
+from flask import request
 from flask_security import current_user
 from sqlalchemy import select
 
@@ -210,3 +211,37 @@ def test_deactivation_ends_sessions(app, client, auth):
     moderation.set_user_active(bob, False, create_user("root", roles=["admin"]), "cli")
     db.session.commit()
     assert not logged_in(client)
+
+
+def test_a_background_request_does_not_undo_a_concurrent_session_change(app, client, auth):
+    """Browser run: a page's background fetch opened the session before a form POST
+    changed it (a two-factor set-up step) and saved it afterwards; the change was lost
+    and the member was sent back to the first set-up step."""
+    create_user("bob")
+    auth.login("bob", "password-bob")
+    cookie = client.get_cookie("session", domain="localhost").value
+    interface = app.session_interface
+    with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
+        background = interface.open_session(app, request)
+        form_post = interface.open_session(app, request)
+        assert background.get("_user_id")  # both see the logged-in session
+        form_post["tf_state"] = "setup"
+        interface.save_session(app, form_post, app.response_class())
+        interface.save_session(app, background, app.response_class())
+        assert interface.open_session(app, request).get("tf_state") == "setup"
+
+
+def test_a_page_view_leaves_the_stored_session_as_it_was(app, client, auth):
+    """What a logged-in page view or fetch reads it does not write back, so it cannot
+    race with a form post of the same browser."""
+    create_user("bob")
+    auth.login("bob", "password-bob")
+    cookie = client.get_cookie("session", domain="localhost").value
+    interface = app.session_interface
+    with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
+        store_id = interface._get_store_id(interface.open_session(app, request).sid)
+    stored = interface.client.get(store_id)
+    assert stored
+    for path in ("/", "/api/images", "/api/notifications", "/account/security"):
+        assert client.get(path).status_code == 200, path
+        assert interface.client.get(store_id) == stored, path

@@ -26,6 +26,20 @@ class GallerySessionInterface(RedisSessionInterface):
 
     fallback = SecureCookieSessionInterface()
 
+    def _upsert_session(self, session_lifetime: Any, session: Any, store_id: str) -> None:
+        """Write the session only when this request changed it; otherwise just extend it.
+
+        Flask-Session rewrites the whole stored session at the end of every request
+        (SESSION_REFRESH_EACH_REQUEST). A page's background fetch that started before a
+        form POST and ended after it then wrote the old contents back, and the POST's
+        change (a two-factor set-up step, a login) was lost.
+        """
+        if not session.modified and self.client.expire(
+            store_id, int(session_lifetime.total_seconds())
+        ):
+            return
+        super()._upsert_session(session_lifetime, session, store_id)
+
     def open_session(self, app: Flask, request: Any) -> Any:
         state = breaker()
         if state.allows():
