@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.support.live import unique
+from tests.support.live import forget_browser, unique
 
 LINK = re.compile(r"https?://\S+/confirm/[\w.\-]+")
 
@@ -34,10 +34,10 @@ def test_register_confirm_login_logout(page, live_server, login):
     page.goto(link.group(0))
     assert page.locator(".alert-success").first.is_visible()
 
-    page.context.clear_cookies()
+    forget_browser(page)
     login(page, email, password)
     assert page.locator(".navbar").inner_text().count(username) == 1
-    page.context.clear_cookies()
+    forget_browser(page)
     login(page, username, password)
     navbar = page.locator(".navbar")
     assert username in navbar.inner_text()
@@ -95,6 +95,6 @@ def test_forgotten_password_is_replaced_through_the_mailed_link(page, live_serve
         page.click("form[name=reset_password_form] [type=submit]")
     # a successful reset logs the member in with the new password
     assert user["username"] in page.locator(".navbar").inner_text()
-    page.context.clear_cookies()
+    forget_browser(page)
     login(page, user["username"], "violet tram under the lake")
     assert user["username"] in page.locator(".navbar").inner_text()

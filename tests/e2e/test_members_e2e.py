@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support import sample_images as samples
 from tests.support.live import LiveServer, unique
@@ -54,9 +55,9 @@ def test_owner_edits_deletes_and_undoes(page: Any, live_server: LiveServer, logi
     with page.expect_response(lambda r: r.request.method == "PATCH") as patched:
         page.click("[data-edit-save]")
     assert patched.value.status == 200
-    assert page.locator("[data-caption]").inner_text() == "A <b>new</b> caption"
-    assert page.locator("[data-shop-title]").inner_text() == "Buy a print"
-    assert page.locator("[data-shop]").is_visible()
+    expect(page.locator("[data-caption]")).to_have_text("A <b>new</b> caption")
+    expect(page.locator("[data-shop-title]")).to_have_text("Buy a print")
+    expect(page.locator("[data-shop]")).to_be_visible()
 
     page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_response(lambda r: r.request.method == "DELETE") as deleted:

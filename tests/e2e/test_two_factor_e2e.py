@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.live import forget_browser
 from tests.support.two_factor import code
 
 
@@ -21,15 +22,10 @@ def staff_need_two_factor(live_server) -> Iterator[None]:
         config["ADMIN_REQUIRES_TWO_FACTOR"] = False
 
 
-@pytest.mark.xfail(
-    reason="in the full run it sometimes finds an earlier test's two-factor state; not diagnosed",
-    strict=False,
-)
 def test_staff_set_up_two_factor_then_log_in_with_codes(
     page, live_server, login, staff_need_two_factor
 ):
     mod = live_server.create_user(roles=["moderator"])
-    page.context.clear_cookies()  # not the member an earlier test left logged in
     login(page, mod["username"], mod["password"])
 
     page.goto("/admin/")
@@ -50,7 +46,7 @@ def test_staff_set_up_two_factor_then_log_in_with_codes(
     page.goto("/admin/")
     assert page.url.endswith("/admin/")
 
-    page.context.clear_cookies()
+    forget_browser(page)
     page.goto("/login")  # a fresh page load after the cookies are gone
     login(page, mod["username"], mod["password"])
     assert "/tf-validate" in page.url
@@ -80,7 +76,7 @@ def test_remember_this_browser_skips_the_code(page, live_server, login):
     with page.expect_navigation():
         page.click("form[name=two_factor_verify_code_form] [type=submit]")
 
-    page.context.clear_cookies()
+    forget_browser(page)
     page.goto("/login")
     page.fill("input[name=identity]", member["username"])
     page.fill("input[name=password]", member["password"])

@@ -72,6 +72,13 @@ class LiveServer:
         return [mail for mail in self.outbox() if address in mail.to]
 
 
+def forget_browser(page: Any) -> None:
+    """Leave the page, then drop every cookie: a fetch the page still had running could
+    otherwise answer after the cookies were cleared and set the session cookie again."""
+    page.goto("about:blank")
+    page.context.clear_cookies()
+
+
 def login_through_form(page: Any, identity: str, password: str, next_path: str = "") -> None:
     """Log in with the real login form and wait until the browser has left /login."""
     page.goto("/login" + (f"?next={next_path}" if next_path else ""))
