@@ -19,6 +19,7 @@ from gallery.feeds import latest as feeds
 from gallery.formats import iso_utc
 from gallery.models import ALBUM_VISIBILITIES, VISIBLE, Image
 from gallery.moderation import owner as owner_rules
+from gallery.public.api_docs import PAGE, documented
 from gallery.public.blueprints import api, bp
 from gallery.roles.access import check
 from gallery.urls import safe_next
@@ -72,11 +73,24 @@ def ids_from(body: dict[str, Any]) -> list[int]:
     return albums.image_ids([value])
 
 
+ALBUM_FIELDS = {
+    "title": ("string", "the album's title (needed to create one)"),
+    "description": ("string", "optional words about it"),
+    "visibility": ("string", "public (default) or unlisted"),
+    "image_ids": ("array", "images of yours to put in it"),
+}
+ALBUM_IMAGES = {
+    "image_ids": ("array", "images of yours"),
+    "image_id": ("integer", "one image of yours"),
+}
+
+
 # --- JSON API ------------------------------------------------------------------------------
 
 
 @api.get("/albums/<ref>")
 @visitor_cached()
+@documented(query=PAGE)
 def album_api(ref: str) -> Any:
     """{"album": …, "items": [card…], "next_cursor": …} in album order."""
     limit = feeds.parse_limit(request.args.get("limit"))
@@ -88,6 +102,7 @@ def album_api(ref: str) -> Any:
 
 
 @api.post("/albums")
+@documented(body=ALBUM_FIELDS)
 def create_album_api() -> Any:
     check("image-upload")
     body = json_body()
@@ -99,6 +114,9 @@ def create_album_api() -> Any:
 
 
 @api.patch("/albums/<int:album_id>")
+@documented(
+    body={**ALBUM_FIELDS, "cover_image_id": ("integer", "an image of the album as its cover")}
+)
 def update_album_api(album_id: int) -> Any:
     check("image-upload")
     album = albums.owned_album(current_user, album_id)
@@ -116,6 +134,7 @@ def delete_album_api(album_id: int) -> Any:
 
 
 @api.post("/albums/<int:album_id>/images")
+@documented(body=ALBUM_IMAGES)
 def add_images_api(album_id: int) -> Any:
     check("image-upload")
     album = albums.owned_album(current_user, album_id)
@@ -125,6 +144,7 @@ def add_images_api(album_id: int) -> Any:
 
 
 @api.delete("/albums/<int:album_id>/images")
+@documented(body=ALBUM_IMAGES)
 def remove_images_api(album_id: int) -> Any:
     check("image-upload")
     album = albums.owned_album(current_user, album_id)

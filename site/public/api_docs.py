@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from apispec import APISpec
 from flask import current_app, jsonify, render_template
 from werkzeug.routing import FloatConverter, IntegerConverter, Rule
 
 from gallery.public.blueprints import api
+
+View = TypeVar("View", bound=Callable[..., Any])
+#: name → (JSON type, what it means)
+Fields = dict[str, tuple[str, str]]
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -72,6 +77,36 @@ COMPONENTS_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
+#: the keyset-paged lists' query parameters
+PAGE: Fields = {
+    "cursor": ("string", "next_cursor of the page before; none for the first page"),
+    "limit": ("integer", "items per page, 1–50 (default 20)"),
+}
+
+
+def documented(
+    *, query: Fields | None = None, body: Fields | None = None, form: Fields | None = None
+) -> Callable[[View], View]:
+    """Declare the query parameters and the request body (JSON `body` or multipart
+    `form`) a view reads; /api/openapi.json shows them. Put it right above `def`, so
+    the decorators above it (limits, permissions) copy it with functools.wraps."""
+
+    def mark(view: View) -> View:
+        view.__dict__["openapi"] = {"query": query or {}, "body": body, "form": form}
+        return view
+
+    return mark
+
+
+def object_schema(fields: Fields) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            name: {"type": kind, "description": text} for name, (kind, text) in fields.items()
+        },
+    }
+
+
 def openapi_path(rule: Rule) -> str:
     """/api/images/<int:image_id> → /api/images/{image_id}."""
     return VARIABLE.sub(r"{\1}", rule.rule)
@@ -99,6 +134,11 @@ def operation(rule: Rule, method: str) -> dict[str, Any]:
         }
         for name, converter in rule._converters.items()
     ]
+    declared = getattr(view, "openapi", {"query": {}, "body": None, "form": None})
+    parameters += [
+        {"name": name, "in": "query", "description": text, "schema": {"type": kind}}
+        for name, (kind, text) in declared["query"].items()
+    ]
     op: dict[str, Any] = {
         "operationId": f"{rule.endpoint.split('.')[-1]}_{method.lower()}",
         "summary": summary.strip(),
@@ -113,6 +153,13 @@ def operation(rule: Rule, method: str) -> dict[str, Any]:
         op["description"] = description.strip()
     if parameters:
         op["parameters"] = parameters
+    content = {}
+    if declared["body"] is not None:
+        content["application/json"] = {"schema": object_schema(declared["body"])}
+    if declared["form"] is not None:
+        content["multipart/form-data"] = {"schema": object_schema(declared["form"])}
+    if content and method in UNSAFE:
+        op["requestBody"] = {"required": True, "content": content}
     if method in UNSAFE:
         op["security"] = [{"bearerToken": []}, {"sessionCookie": [], "csrfHeader": []}]
         op["responses"].update({"401": ERROR_RESPONSE, "403": ERROR_RESPONSE})

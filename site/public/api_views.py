@@ -20,6 +20,7 @@ from gallery.feeds.cards import cards, comment_json
 from gallery.formats import parse_day
 from gallery.limits import config_limit, per_member
 from gallery.models import User, today
+from gallery.public.api_docs import PAGE, documented
 from gallery.public.blueprints import api
 from gallery.roles.access import check
 from gallery.social import interactions
@@ -57,6 +58,7 @@ def csrf_token() -> Any:
 
 @api.get("/images")
 @visitor_cached()
+@documented(query=PAGE)
 def latest() -> Any:
     """The latest feed, newest first: {"items": [card…], "next_cursor"}; ?cursor=&limit= (1–50)."""
     limit = feeds.parse_limit(request.args.get("limit"))
@@ -65,6 +67,7 @@ def latest() -> Any:
 
 @api.get("/users/<username>/images")
 @visitor_cached()
+@documented(query=PAGE)
 def profile(username: str) -> Any:
     """One member's images, newest first, in the feed shape; ?cursor=&limit=."""
     limit = feeds.parse_limit(request.args.get("limit"))
@@ -74,6 +77,7 @@ def profile(username: str) -> Any:
 
 @api.get("/hot")
 @visitor_cached()
+@documented(query={"limit": PAGE["limit"]})
 def hot() -> Any:
     """Images by decayed hot score: {"items": [card…]}; ?limit=."""
     limit = feeds.parse_limit(request.args.get("limit"))
@@ -82,6 +86,7 @@ def hot() -> Any:
 
 @api.get("/picks")
 @visitor_cached()
+@documented(query={"date": ("string", "a day as YYYY-MM-DD; today without one")})
 def picks() -> Any:
     """A date's picks: {"date", "items": [card…]}; ?date=YYYY-MM-DD, today without one."""
     date = parse_date(request.args.get("date"))
@@ -98,6 +103,7 @@ def image_card(image_id: int) -> Any:
 
 @api.get("/images/<int:image_id>/comments")
 @visitor_cached()
+@documented(query=PAGE)
 def comments(image_id: int) -> Any:
     """An image's comments, oldest first: {"items": [comment…], "next_cursor"}."""
     limit = feeds.parse_limit(request.args.get("limit"))
@@ -112,6 +118,7 @@ def comments(image_id: int) -> Any:
     key_func=per_member,
     deduct_when=lambda r: r.status_code == 201,
 )
+@documented(body={"body": ("string", "the comment, 1–1000 characters")})
 def add_comment(image_id: int) -> Any:
     """Comment on an image: body {"body": "…"} → 201 comment (member, confirmed)."""
     check("comment-create")

@@ -16,6 +16,7 @@ from gallery.feeds import search
 from gallery.feeds import tags as tag_feeds
 from gallery.feeds.cards import author_json
 from gallery.feeds.following import following_page
+from gallery.public.api_docs import PAGE, documented
 from gallery.public.api_views import find_user, page_json
 from gallery.public.blueprints import api
 from gallery.roles.access import check
@@ -28,6 +29,7 @@ def tag_json(tag: Any) -> dict[str, Any]:
 
 @api.get("/tags/<tag>/images")
 @visitor_cached()
+@documented(query=PAGE)
 def tag_images(tag: str) -> Any:
     limit = feeds.parse_limit(request.args.get("limit"))
     found = tag_feeds.find_tag(tag)
@@ -36,6 +38,7 @@ def tag_images(tag: str) -> Any:
 
 @api.get("/tags")
 @visitor_cached()
+@documented(query={"prefix": ("string", "the first letters of a tag")})
 def tag_suggestions() -> Any:
     """Autocomplete: {"items": [{"name", "count"}]} of tags starting with ?prefix=."""
     return jsonify({"items": tag_feeds.suggest_tags(request.args.get("prefix") or "")})
@@ -49,6 +52,13 @@ def trending() -> Any:
 
 @api.get("/search")
 @visitor_cached()
+@documented(
+    query={
+        "q": ("string", "words to find, Chinese or English"),
+        "type": ("string", "images (default), tags or users"),
+        **PAGE,
+    }
+)
 def search_api() -> Any:
     """Ranked matches: images as a feed page (with "highlight": the query's words),
     tags as {"name", "url"}, members as {"username", "url"}."""
@@ -86,6 +96,7 @@ def unfollow(username: str) -> Any:
 
 
 @api.get("/following")
+@documented(query=PAGE)
 def following() -> Any:
     if not current_user.is_authenticated:
         raise NotLoggedIn()
@@ -94,6 +105,7 @@ def following() -> Any:
 
 
 @api.get("/notifications")
+@documented(query=PAGE)
 def notifications_api() -> Any:
     if not current_user.is_authenticated:
         raise NotLoggedIn()
@@ -111,6 +123,7 @@ def notifications_api() -> Any:
 
 
 @api.post("/notifications/read")
+@documented(body={"ids": ("array", "notification ids; all of them without it")})
 def notifications_read() -> Any:
     """Mark all read, or only {"ids": [...]}: {"marked": n, "unread": n}."""
     if not current_user.is_authenticated:

@@ -13,6 +13,7 @@ from gallery.errors import BadRequest, NotLoggedIn
 from gallery.extensions import db
 from gallery.feeds.cards import card
 from gallery.moderation import owner
+from gallery.public.api_docs import documented
 from gallery.public.blueprints import api, bp
 
 EDITABLE = ("caption", "shop_url", "shop_title")
@@ -40,6 +41,13 @@ def edit_fields(payload: Any) -> dict[str, Any]:
 
 
 @api.patch("/images/<int:image_id>")
+@documented(
+    body={
+        "caption": ("string", "new caption or null"),
+        "shop_url": ("string", "http(s) link or null"),
+        "shop_title": ("string", "link text or null"),
+    }
+)
 def edit_image(image_id: int) -> Any:
     """The owner changes caption and shop link → 200 card."""
     user = member()

@@ -11,7 +11,9 @@ from flask_security import current_user
 from gallery.errors import BadRequest
 from gallery.extensions import db, limiter
 from gallery.limits import config_limit, per_member
+from gallery.models import REPORT_REASONS
 from gallery.moderation import reports
+from gallery.public.api_docs import documented
 from gallery.public.blueprints import api
 from gallery.roles import permission_required
 
@@ -19,6 +21,14 @@ from gallery.roles import permission_required
 @api.post("/reports")
 @limiter.limit(config_limit("REPORT_RATE_LIMIT"), key_func=per_member)
 @permission_required("report")
+@documented(
+    body={
+        "target": ("string", "image or comment"),
+        "id": ("integer", "the image or comment id"),
+        "reason": ("string", ", ".join(REPORT_REASONS)),
+        "details": ("string", "optional words for the moderators"),
+    }
+)
 def create_report() -> Any:
     """Body {"target": "image"|"comment", "id": n, "reason": "...", "details": "..."} → 201."""
     body = request.get_json(silent=True)

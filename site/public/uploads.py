@@ -20,6 +20,7 @@ from gallery.media import ingest as uploads
 from gallery.media.imaging import ACCEPTED, EXTENSIONS
 from gallery.models import VISIBLE
 from gallery.moderation import actions as moderation
+from gallery.public.api_docs import documented
 from gallery.public.blueprints import api, bp
 from gallery.roles import permission_required
 
@@ -105,6 +106,15 @@ def chosen_album() -> Any:
 @api.post("/images")
 @permission_required("image-upload")
 @upload_limit
+@documented(
+    form={
+        "file": ("string", "the image file (JPEG, PNG, GIF or WebP)"),
+        "caption": ("string", "optional; #tags become tags"),
+        "shop_url": ("string", "optional http(s) link to buy it"),
+        "shop_title": ("string", "optional name of the shop link"),
+        "album_id": ("integer", "optional: one of your albums"),
+    }
+)
 def create_image() -> Any:
     """Multipart: one `file`, optional caption, shop_url, shop_title → 201 card (200 duplicate)."""
     files = request.files.getlist("file")
