@@ -12,7 +12,7 @@ from flask import g
 from sqlalchemy import func, select
 
 from gallery.extensions import db
-from gallery.feeds.picks import schedule_pick
+from gallery.feeds.picks import ensure_automatic_picks, schedule_pick
 from gallery.models import Comment, Image, ImageTag, Notification, SearchTerm, utcnow
 from gallery.moderation.actions import hide_comment, hide_image, purge_image
 from gallery.social import notifications
@@ -101,6 +101,16 @@ def test_picks_and_moderator_hides_notify_with_the_reason(
     page = client.get("/notifications").get_data(as_text=True)
     assert "Reason: Copyright claim" in page
     assert f"Your image was chosen as a pick for {day.isoformat()}" in page
+
+
+def test_automatic_picks_notify_their_owners_too(app: Any, client: Any, owner: Any) -> None:
+    """Review of issue 13: only a moderator's pick sent a notification."""
+    create_image(owner, caption="chosen by the site")
+    day = utcnow().date()
+    assert ensure_automatic_picks(day)
+    db.session.commit()
+    items = inbox(switch(client, "owner").client)["items"]
+    assert [(item["kind"], item["reason"]) for item in items] == [("pick", day.isoformat())]
 
 
 def test_a_hidden_items_notifications_disappear(app: Any, client: Any, owner: Any) -> None:

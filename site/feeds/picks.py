@@ -162,6 +162,9 @@ def ensure_automatic_picks(date: dt.date, now: dt.datetime | None = None) -> lis
     except (IntegrityError, OperationalError):  # another worker is recording them
         return []
     if created:
+        app = current_app._get_current_object()
+        for pick in created:  # the owners hear of it as of a moderator's pick
+            pick_scheduled.send(app, image=pick.image, actor=None, date=date)
         _changed(date)
     return created
 
