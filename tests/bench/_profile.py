@@ -111,6 +111,7 @@ CPROFILE_PARTS = [  # (label, substring of the file, function name); inclusive C
     ("view recording (record_view)", "feeds/views.py", "record_view"),
 ]
 REQUESTS = int(os.environ.get("GALLERY_PROFILE_REQUESTS", "40"))
+TOP = int(os.environ.get("GALLERY_PROFILE_TOP", "0"))  # also list the N costliest functions
 
 
 def cprofile_inner(folder: Path) -> None:
@@ -145,6 +146,9 @@ def cprofile_inner(folder: Path) -> None:
             client.get(path)
         profile.disable()
         total = time.process_time() - started
+        if TOP:
+            print(f"--- {label}: the {TOP} functions with the most own CPU time")
+            pstats.Stats(profile).sort_stats("tottime").print_stats(TOP)
         stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
         parts = {}
         for part, filename, function in CPROFILE_PARTS:
