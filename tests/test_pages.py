@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from gallery.extensions import db
+from gallery.feeds import cards
 from gallery.feeds.picks import ensure_automatic_picks
 from gallery.models import Image, Pick, User, today, utcnow
+from gallery.moderation import actions as moderation
 from tests.support.factories import create_comment, create_image, create_user
 from tests.support.feeds import body, card_ids, count_statements, feed_ids, make_images
 
@@ -228,3 +230,58 @@ def test_language_switch_sets_a_cookie_and_goes_back_locally(
     set_cookie = response.headers.get("Set-Cookie", "")
     assert (cookie in set_cookie) if cookie else ("lang=" not in set_cookie)
     assert "session=" not in set_cookie
+
+
+# ------------------------------------------------- members share what is the same for all
+
+
+@pytest.mark.settings(PICKS_PER_DAY=0)  # no picks on top: the latest grid shows all
+def test_members_home_takes_its_feed_from_the_shared_cache(
+    client: Any, auth: Any, alice: Any, monkeypatch: Any
+) -> None:
+    """Issue 15: a member's home page built and rendered the whole feed every time."""
+    make_images(alice, 3)
+    create_user("bob")
+    auth.login("bob", "password-bob")
+    first = body(client.get("/"))
+    built: list[int] = []
+    real_cards = cards.cards
+    monkeypatch.setattr(
+        cards, "cards", lambda images, **kw: built.append(1) or real_cards(images, **kw)
+    )
+    with count_statements() as statements:
+        second = client.get("/")
+    assert built == []  # no card was built: the feed came rendered from the cache
+    page = body(second)
+    assert feed_ids(page) == feed_ids(first) and len(feed_ids(page)) == 3
+    assert ">bob<" in page or "bob</" in page  # the navbar is this member's
+    assert 'name="csrf-token" content=""' not in page  # members get their token
+    assert "private" in second.headers["Cache-Control"]
+    # only the member's own session and user are read: no feed query
+    assert not [s for s in statements if "FROM images" in s], statements
+    hidden = feed_ids(page)[0]
+    moderation.hide_image(
+        db.session.get(Image, hidden), create_user("mod", roles=["moderator"]), "admin"
+    )
+    db.session.commit()
+    assert hidden not in feed_ids(body(client.get("/")))  # a change reaches the members
+
+
+def test_members_get_the_shared_json_feed_privately(
+    app: Any, client: Any, auth: Any, alice: Any
+) -> None:
+    images = make_images(alice, 2)
+    visitor = app.test_client()
+    assert visitor.get("/api/images").headers["X-Gallery-Cache"] == "miss"
+    assert visitor.get("/api/images").headers["X-Gallery-Cache"] == "hit"
+    create_user("bob")
+    auth.login("bob", "password-bob")
+    with count_statements() as statements:
+        member = client.get("/api/images")
+    assert statements == []  # not even the user is loaded: the answer is the same for all
+    assert member.headers["X-Gallery-Cache"] == "hit"
+    assert member.headers["Cache-Control"] == "private, no-cache"
+    assert [item["id"] for item in member.get_json()["items"]] == [i.id for i in images[::-1]]
+    moderation.hide_image(images[1], create_user("mod", roles=["moderator"]), "admin")
+    db.session.commit()
+    assert [item["id"] for item in client.get("/api/images").get_json()["items"]] == [images[0].id]

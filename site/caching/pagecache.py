@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, make_response, request, session
+from flask import Flask, Response, current_app, make_response, render_template, request, session
+from markupsafe import Markup
 from werkzeug.wrappers import Request
 
 from gallery.caching import cache
@@ -15,6 +16,8 @@ from gallery.i18n import locale_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 HEADER = "X-Gallery-Cache"
+#: on a cached answer that is the same for members (visitor_cached(shared=True))
+SCOPE_HEADER = "X-Gallery-Cache-Scope"
 
 
 class Uncacheable(Exception):  # noqa: N818 - a signal, not an error
@@ -60,31 +63,44 @@ def load_page(raw: bytes) -> tuple[bytes, str]:
     return body, mimetype.decode()
 
 
-def visitor_cached(ttl: int | None = None) -> Callable[[F], F]:
+def visitor_cached(ttl: int | None = None, shared: bool = False) -> Callable[[F], F]:
     """Serve GET requests of visitors from the cache (FEED_PAGE_CACHE_SECONDS by default).
 
     A response is stored only when it is a 200 that did not write to the session
-    (so no CSRF token, flash or login state was put on it); members always get
-    a freshly rendered page. Without Redis every request is rendered. Fresh hits
-    are mostly answered by FastHits before Flask runs; this serves the rest.
+    (so no CSRF token, flash or login state was put on it); members get a freshly
+    rendered page, unless the view is `shared`: its answer is the same for every
+    viewer (a JSON feed), so members read the visitors' entry too, with private
+    caching headers. Without Redis every request is rendered. Fresh hits are
+    mostly answered by FastHits before Flask runs; this serves the rest.
     """
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if request.method != "GET" or not is_visitor():
+            if request.method != "GET":
                 return member_response(view(*args, **kwargs))
+            if not is_visitor():
+                if not shared or not cache.redis_available():
+                    return member_response(view(*args, **kwargs))
+                seconds = ttl or int(current_app.config["FEED_PAGE_CACHE_SECONDS"])
+                try:
+                    body, mimetype = cache.remember(
+                        page_key(),
+                        partial(rendered_page, view, args, kwargs),
+                        seconds,
+                        dump_page,
+                        load_page,
+                    )
+                except Uncacheable as skipped:
+                    return member_response(skipped.response)
+                return member_response(Response(body, mimetype=mimetype))
             if not cache.redis_available():
                 return edge_cacheable(make_response(view(*args, **kwargs)))
             seconds = ttl or int(current_app.config["FEED_PAGE_CACHE_SECONDS"])
             rendered: list[Response] = []
 
             def render() -> tuple[bytes, str]:
-                response = make_response(view(*args, **kwargs))
-                rendered.append(response)
-                if response.status_code != 200 or session.modified or response.direct_passthrough:
-                    raise Uncacheable(response)
-                return response.get_data(), response.mimetype
+                return rendered_page(view, args, kwargs, rendered)
 
             try:
                 body, mimetype = cache.remember(page_key(), render, seconds, dump_page, load_page)
@@ -92,11 +108,51 @@ def visitor_cached(ttl: int | None = None) -> Callable[[F], F]:
                 return skipped.response
             response = rendered[0] if rendered else Response(body, mimetype=mimetype)
             response.headers[HEADER] = "miss" if rendered else "hit"
+            if shared:
+                response.headers[SCOPE_HEADER] = "shared"
             return edge_cacheable(response)
 
         return wrapped
 
     return decorator
+
+
+def rendered_page(
+    view: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    rendered: list[Response] | None = None,
+) -> tuple[bytes, str]:
+    """The body and mimetype of a view's answer, to be cached; Uncacheable when it is not
+    a 200 or wrote to the session (a CSRF token, a flash, a login)."""
+    response = make_response(view(*args, **kwargs))
+    if rendered is not None:
+        rendered.append(response)
+    if response.status_code != 200 or session.modified or response.direct_passthrough:
+        raise Uncacheable(response)
+    return response.get_data(), response.mimetype
+
+
+def shared_content(template: str, block: str, context: Callable[[], dict[str, Any]]) -> Any:
+    """A member's page whose `block` is the same for every member (the home page's feed):
+    that block is rendered once per page key and cache generation and kept in the
+    cache; the rest of the page (navbar, CSRF token) is rendered for this member.
+    The layout shows `shared_html` instead of the block when it is given."""
+    if not cache.redis_available():
+        return render_template(template, **context())
+    environment = current_app.jinja_env
+
+    def render_block() -> str:
+        page = environment.get_template(template)
+        values = context()
+        current_app.update_template_context(values)
+        return "".join(page.blocks[block](page.new_context(values)))
+
+    seconds = int(current_app.config["FEED_PAGE_CACHE_SECONDS"])
+    html = cache.remember(
+        cache.key("block", block, page_key()), render_block, seconds, str.encode, bytes.decode
+    )
+    return render_template(template, shared_html=Markup(html))
 
 
 def edge_cacheable(response: Response) -> Response:
@@ -135,6 +191,8 @@ PER_RESPONSE = {"content-length", "content-type", "date", "set-cookie", HEADER.l
 class FastHits:
     """WSGI middleware: a visitor's GET whose cached page is fresh is answered from
     one Redis MGET before Flask runs: no session, user load, limiter or locale hooks.
+    A member's GET is answered the same way when the answer is shared (the same for
+    everyone, visitor_cached(shared=True)), with private caching headers.
 
     It replays the headers of the last full answer this worker gave for the same
     page key (after every after_request hook), so a hit looks exactly like a hit
@@ -148,19 +206,25 @@ class FastHits:
         self.app = app
         self.wsgi_app = app.wsgi_app
         self.learnt: dict[str, list[tuple[str, str]]] = {}
+        #: page keys whose answer is the same for members (learnt from SCOPE_HEADER)
+        self.shared: set[str] = set()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("REQUEST_METHOD") != "GET":
             return self.wsgi_app(environ, start_response)
         config = self.app.config
         incoming = Request(environ)
-        if not is_visitor_request(incoming, config):
-            return self.wsgi_app(environ, start_response)
+        visitor = is_visitor_request(incoming, config)
         name = page_key_of(incoming, config)
+        if not visitor and name not in self.shared:
+            return self.wsgi_app(environ, start_response)
         headers = self.learnt.get(name)
         if headers is not None:
             body = self.fresh_body(name)
             if body is not None:
+                if not visitor:  # a shared answer: the same body, for this browser only
+                    headers = [(k, v) for k, v in headers if k.lower() != "cache-control"]
+                    headers.append(("Cache-Control", "private, no-cache"))
                 payload, mimetype = body
                 start_response(
                     "200 OK",
@@ -202,7 +266,10 @@ class FastHits:
             if status.startswith("200") and HEADER.lower() in names and "set-cookie" not in names:
                 if len(self.learnt) >= self.MAX_KEYS:
                     self.learnt.clear()
+                    self.shared.clear()
                 self.learnt[name] = [(k, v) for k, v in headers if k.lower() not in PER_RESPONSE]
+                if SCOPE_HEADER.lower() in names:
+                    self.shared.add(name)
             return start_response(status, headers, *rest)
 
         return start

@@ -57,7 +57,7 @@ def csrf_token() -> Any:
 
 
 @api.get("/images")
-@visitor_cached()
+@visitor_cached(shared=True)
 @documented(query=PAGE)
 def latest() -> Any:
     """The latest feed, newest first: {"items": [card…], "next_cursor"}; ?cursor=&limit= (1–50)."""
@@ -66,7 +66,7 @@ def latest() -> Any:
 
 
 @api.get("/users/<username>/images")
-@visitor_cached()
+@visitor_cached(shared=True)
 @documented(query=PAGE)
 def profile(username: str) -> Any:
     """One member's images, newest first, in the feed shape; ?cursor=&limit=."""
@@ -76,7 +76,7 @@ def profile(username: str) -> Any:
 
 
 @api.get("/hot")
-@visitor_cached()
+@visitor_cached(shared=True)
 @documented(query={"limit": PAGE["limit"]})
 def hot() -> Any:
     """Images by decayed hot score: {"items": [card…]}; ?limit=."""
@@ -85,7 +85,7 @@ def hot() -> Any:
 
 
 @api.get("/picks")
-@visitor_cached()
+@visitor_cached(shared=True)
 @documented(query={"date": ("string", "a day as YYYY-MM-DD; today without one")})
 def picks() -> Any:
     """A date's picks: {"date", "items": [card…]}; ?date=YYYY-MM-DD, today without one."""

@@ -28,7 +28,7 @@ def tag_json(tag: Any) -> dict[str, Any]:
 
 
 @api.get("/tags/<tag>/images")
-@visitor_cached()
+@visitor_cached(shared=True)
 @documented(query=PAGE)
 def tag_images(tag: str) -> Any:
     limit = feeds.parse_limit(request.args.get("limit"))
@@ -37,7 +37,7 @@ def tag_images(tag: str) -> Any:
 
 
 @api.get("/tags")
-@visitor_cached()
+@visitor_cached(shared=True)
 @documented(query={"prefix": ("string", "the first letters of a tag")})
 def tag_suggestions() -> Any:
     """Autocomplete: {"items": [{"name", "count"}]} of tags starting with ?prefix=."""
@@ -45,13 +45,13 @@ def tag_suggestions() -> Any:
 
 
 @api.get("/tags/trending")
-@visitor_cached()
+@visitor_cached(shared=True)
 def trending() -> Any:
     return jsonify({"items": tag_feeds.trending_tags()})
 
 
 @api.get("/search")
-@visitor_cached()
+@visitor_cached(shared=True)
 @documented(
     query={
         "q": ("string", "words to find, Chinese or English"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Any
 
 from flask import (
     current_app,
@@ -25,7 +26,7 @@ from flask_security import current_user
 
 from gallery.accounts import profiles
 from gallery.albums import service as album_service
-from gallery.caching.pagecache import visitor_cached
+from gallery.caching.pagecache import is_visitor, shared_content, visitor_cached
 from gallery.errors import NotFound
 from gallery.extensions import db, security
 from gallery.feeds import cards
@@ -79,7 +80,14 @@ def cursor_arg() -> str | None:
 @bp.get("/")
 @visitor_cached()
 def index():
-    """Today's picks pinned on top (first page only), then the latest feed."""
+    """Today's picks pinned on top (first page only), then the latest feed. Its content
+    is the same for every member, so members get it from the cache too."""
+    if not is_visitor():
+        return shared_content("public/index.html", "content", home_context)
+    return render_template("public/index.html", **home_context())
+
+
+def home_context() -> dict[str, Any]:
     page = feeds.latest_page(cursor_arg(), FEED_PAGE_SIZE)
     first_page = cursor_arg() is None
     picked = picks_service.picks_for(today()) if first_page else []
@@ -87,14 +95,13 @@ def index():
     picked_ids = {image.id for image in picked}
     latest = [image for image in page.images if image.id not in picked_ids]
     both = cards.cards([*picked, *latest])  # one hydration for both lists
-    return render_template(
-        "public/index.html",
-        picks=both[: len(picked)],
-        items=both[len(picked) :],
-        next_cursor=page.next_cursor,
-        first_page=first_page,
-        trending=tag_feeds.trending_tags() if first_page else [],
-    )
+    return {
+        "picks": both[: len(picked)],
+        "items": both[len(picked) :],
+        "next_cursor": page.next_cursor,
+        "first_page": first_page,
+        "trending": tag_feeds.trending_tags() if first_page else [],
+    }
 
 
 @bp.get("/hot")
