@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from gallery.extensions import db
+from gallery.feeds import cards
 from gallery.models import HIDDEN, PENDING, AuditLog, Image, utcnow
+from gallery.moderation import actions as moderation
 from tests.support.auth import csrf_token_from
 from tests.support.factories import create_comment, create_image, create_user
 from tests.support.feeds import body, feed_ids
@@ -219,3 +221,33 @@ def test_image_page_gives_members_their_token(client: Any, auth: Any, alice: Any
     image = create_image(alice)
     auth.login("alice", "password-alice")
     assert csrf_token_from(client, f"/images/{image.id}")
+
+
+def test_visitors_image_page_is_cached_but_counts_every_view(app, monkeypatch) -> None:
+    """Issue 15: the image page was built and rendered for every visitor."""
+    alice = create_user("alice")
+    image = create_image(alice, caption="harbour at dawn")
+    browser = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120 Safari/537.36"}
+
+    def visit(address: str):
+        client = app.test_client()
+        return client.get(
+            f"/images/{image.id}", headers=browser, environ_base={"REMOTE_ADDR": address}
+        )
+
+    def shown_views(response) -> int:
+        found = re.search(r"<dd data-views>(\d+)</dd>", response.get_data(as_text=True))
+        assert found, "no view count on the page"
+        return int(found.group(1))
+
+    assert shown_views(visit("203.0.113.1")) == 1
+    built: list[int] = []
+    real_card = cards.card
+    monkeypatch.setattr(cards, "card", lambda *a, **kw: built.append(1) or real_card(*a, **kw))
+    second = visit("203.0.113.2")
+    assert built == []  # from the cache
+    assert shown_views(second) == 2  # yet the count is this request's
+    assert "harbour at dawn" in second.get_data(as_text=True)
+    moderation.hide_image(image, create_user("mod", roles=["moderator"]), "admin")
+    db.session.commit()
+    assert visit("203.0.113.3").status_code == 404  # a hide reaches the cached page at once

@@ -133,6 +133,25 @@ def rendered_page(
     return response.get_data(), response.mimetype
 
 
+def cached_page(render: Callable[[], str]) -> str:
+    """A visitor's rendered page under this request's page key (rendered by `render`
+    once per cache generation); the caller fills in what differs per request."""
+    if not cache.redis_available():
+        return render()
+
+    def checked() -> str:
+        page = render()
+        if session.modified:  # it holds something of this browser's (a CSRF token)
+            raise Uncacheable(make_response(page))
+        return page
+
+    seconds = int(current_app.config["FEED_PAGE_CACHE_SECONDS"])
+    try:
+        return cache.remember(page_key(), checked, seconds, str.encode, bytes.decode)
+    except Uncacheable as skipped:
+        return skipped.response.get_data(as_text=True)
+
+
 def shared_content(template: str, block: str, context: Callable[[], dict[str, Any]]) -> Any:
     """A member's page whose `block` is the same for every member (the home page's feed):
     that block is rendered once per page key and cache generation and kept in the

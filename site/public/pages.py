@@ -26,7 +26,7 @@ from flask_security import current_user
 
 from gallery.accounts import profiles
 from gallery.albums import service as album_service
-from gallery.caching.pagecache import is_visitor, shared_content, visitor_cached
+from gallery.caching.pagecache import cached_page, is_visitor, shared_content, visitor_cached
 from gallery.errors import NotFound
 from gallery.extensions import db, security
 from gallery.feeds import cards
@@ -174,12 +174,29 @@ def profile(username: str):
 
 @bp.get("/images/<int:image_id>")
 def image(image_id: int):
-    """The image page: medium image, details, comments, like, report, moderation."""
-    # the author (its card columns only) comes in the same statement
-    image = owner.image_for(current_user, image_id, options=[cards.image_author()])
+    """The image page: medium image, details, comments, like, report, moderation.
+
+    A visitor's page is the same for every visitor but for its view count, so it is
+    kept in the page cache with a placeholder for the count; each request still
+    reads the image (it may have been hidden) and counts its view."""
+    visitor = is_visitor()
+    # the author (its card columns only) comes in the same statement, unless cached
+    options = [] if visitor else [cards.image_author()]
+    image = owner.image_for(current_user, image_id, options=options)
     # views not flushed to the database yet, read before this view may trigger a flush
     views = image.views + pending_views(image.id)
     views += 1 if image.is_public and feeds.record_view(image, request) else 0
+    if not visitor:
+        return image_page(image, views)
+    page = cached_page(lambda: image_page(image, VIEWS_PLACEHOLDER))
+    return page.replace(VIEWS_PLACEHOLDER, str(views))
+
+
+#: where the view count goes in a visitor's cached image page
+VIEWS_PLACEHOLDER = "\x00views\x00"
+
+
+def image_page(image: Any, views: int | str) -> str:
     comments = interactions.comments_page(
         image, request.args.get("cursor") or None, COMMENT_PAGE_SIZE
     )
