@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app, g, has_request_context, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Request
 
 BABEL_LOCALES = {"zh": "zh_Hans_CN"}
@@ -61,3 +62,48 @@ def forget_previous_locale(sender: object, **_: object) -> None:
     context was already pushed (the test suite): a language switch would not show.
     """
     g.pop("_flask_babel", None)
+
+
+#: The stored values staff see in the admin (statuses, report reasons, target types,
+#: origins, sources), as words of the chosen language; the filter `label` shows them.
+VALUE_LABELS = {
+    "visible": _l("visible"),
+    "hidden": _l("hidden"),
+    "pending": _l("pending"),
+    "rejected": _l("rejected"),
+    "open": _l("open"),
+    "resolved": _l("resolved"),
+    "dismissed": _l("dismissed"),
+    "spam": _l("spam"),
+    "nudity": _l("nudity"),
+    "violence": _l("violence"),
+    "harassment": _l("harassment"),
+    "copyright": _l("copyright"),
+    "other": _l("other"),
+    "image": _l("image"),
+    "comment": _l("comment"),
+    "report": _l("report"),
+    "user": _l("user"),
+    "pick": _l("pick"),
+    "site": _l("site"),
+    "tag": _l("tag"),
+    "admin": _l("admin panel"),
+    "page": _l("page"),
+    "api": _l("API"),
+    "cli": _l("command line"),
+    "job": _l("job"),
+    "upload": _l("upload"),
+    "crawl": _l("crawl"),
+    "seed": _l("seed"),
+    "import": _l("import"),
+    "purge": _l("purge"),
+    "finished": _l("finished"),
+    "running": _l("running"),
+    "failed": _l("failed"),
+}
+
+
+def value_label(value: object) -> str:
+    """A stored value in the chosen language (unknown values as they are)."""
+    label = VALUE_LABELS.get(str(value)) if value is not None else None
+    return str(label) if label is not None else ("" if value is None else str(value))

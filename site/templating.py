@@ -7,7 +7,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup
 
 from gallery.formats import iso_utc
-from gallery.i18n import chosen_language, html_lang
+from gallery.i18n import chosen_language, html_lang, value_label
 from gallery.roles import can
 
 
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         icon=icon,
     )
     app.jinja_env.filters["iso_utc"] = iso_utc
+    app.jinja_env.filters["label"] = value_label
     app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
     app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
 

@@ -344,7 +344,8 @@ def test_hide_all_content_of_a_user(app, client) -> None:
     assert audits("user.hide_all")[0].after == {"images": 2, "comments": 1}
 
 
-def test_dashboard_shows_the_figures(app, client, mod) -> None:
+def test_dashboard_shows_the_figures(app, client) -> None:
+    login_as(client, create_user("olga", roles=("operator",)))  # the dashboard is the operators'
     author = create_user("alice")
     create_image(author, byte_size=2048)
     create_image(author, byte_size=1024, status=PENDING)

@@ -4,8 +4,11 @@ raw hot scores, plurals, and no destructive resolve action chosen in advance."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import pytest
 from flask import Flask
 
 from gallery.extensions import db
@@ -63,3 +66,139 @@ def test_report_counts_are_plural_and_nothing_destructive_is_preselected(
         headers={"Accept": "application/json"},
     )
     assert refused.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("visitor", "roles", "home"),
+    [
+        ("moderator", ("moderator",), "/admin/reports/"),
+        ("operator", ("operator",), None),
+        ("admin", ("admin",), None),
+    ],
+)
+def test_admin_home_matches_the_roles(
+    app: Flask, client: Any, visitor: str, roles: tuple[str, ...], home: str | None
+) -> None:
+    """The README gives the dashboard to operators: a moderator landing on /admin gets the
+    reports inbox, and the menu has no Dashboard for them."""
+    login_as(client, create_user(f"v-{visitor}", roles=roles))
+    response = client.get("/admin/")
+    if home is None:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert 'data-stat="storage"' in page and 'data-list="hot"' in page
+        assert ">Dashboard<" in page
+    else:
+        assert response.status_code == 302
+        assert urlsplit(response.headers["Location"]).path == home
+        inbox = client.get(home).get_data(as_text=True)
+        assert ">Dashboard<" not in inbox and 'data-stat="storage"' not in inbox
+        assert ">Reports<" in inbox
+
+
+def test_admin_home_is_refused_to_members(app: Flask, client: Any) -> None:
+    login_as(client, create_user("mia"))
+    assert client.get("/admin/").status_code == 403
+
+
+def flashed(client: Any) -> str:
+    """The flash messages of the next page."""
+    with client.session_transaction() as session:
+        return " ".join(str(message) for _, message in session.get("_flashes", []))
+
+
+@pytest.mark.parametrize(
+    ("reporters", "lang", "expected"),
+    [
+        (1, "en", "Resolve: 1 report on image"),
+        (2, "en", "Resolve: 2 reports on image"),
+        (2, "zh", "上的 2 条举报"),
+    ],
+)
+def test_resolve_flash_is_plural_in_both_languages(
+    app: Flask, client: Any, reporters: int, lang: str, expected: str
+) -> None:
+    image = create_image(create_user("alice"))
+    for n in range(reporters):
+        create_report(create_user(f"rita{n}"), "image", image.id, "spam", "")
+    db.session.commit()
+    login_as(client, create_user("mona", roles=("moderator",)))
+    client.set_cookie("lang", lang)
+    response = client.post(
+        "/admin/reports/decide",
+        data={
+            "csrf_token": csrf(client),
+            "decision": "resolve",
+            "target_type": "image",
+            "target_id": str(image.id),
+            "action": "none",
+        },
+    )
+    assert response.status_code == 302
+    message = flashed(client)
+    assert expected in message and "(s)" not in message
+
+
+def test_the_admin_in_chinese_translates_values_titles_and_columns(app: Flask, client: Any) -> None:
+    image = create_image(create_user("alice"), caption="a lake")
+    create_report(create_user("rita"), "image", image.id, "harassment", "")
+    db.session.commit()
+    login_as(client, create_user("ada", roles=("admin",)))
+    client.set_cookie("lang", "zh")
+    inbox = client.get("/admin/reports/").get_data(as_text=True)
+    assert "<title>举报 · Gallery 管理后台</title>" in inbox, inbox[:400]
+    assert 'data-reason="harassment">骚扰 × 1<' in inbox
+    assert 'data-status="visible">可见<' in inbox
+    assert "<strong>图片 #" in inbox
+    assert "harassment ×" not in inbox and ">visible<" not in inbox
+    images = client.get("/admin/image/").get_data(as_text=True)
+    for heading in ("作者", "状态", "来源", "热度分", "浏览"):
+        assert heading in images, heading
+    assert ">Author<" not in images and ">Status<" not in images
+    assert ">可见<" in images and re.search(r">\s*上传\s*<", images)  # status and source values
+    assert "添加筛选" in images or "过滤" in images or "筛选" in images  # Flask-Admin's own zh
+    audit = client.get("/admin/audit/").get_data(as_text=True)
+    assert "操作者" in audit and "目标类型" in audit and ">Actor<" not in audit
+    dashboard = client.get("/admin/").get_data(as_text=True)
+    assert "<title>仪表盘 · Gallery 管理后台</title>" in dashboard
+    assert ">上传<" in dashboard and "1月" in dashboard  # chart title, axis date
+    assert "data-language-switch" in dashboard and "/lang/en" in dashboard
+
+
+def test_audit_log_shows_only_what_changed_and_wraps_long_values(app: Flask, client: Any) -> None:
+    from gallery.moderation import actions as moderation
+
+    image = create_image(create_user("alice"), caption="old caption", status="visible")
+    db.session.commit()
+    login_as(client, create_user("mona", roles=("moderator",)))
+    long_caption = "a-very-long-caption-without-any-space-" * 8
+    moderation.edit_image(image, None, "cli", caption=long_caption, shop_url=None, shop_title=None)
+    db.session.commit()
+    page = client.get("/admin/audit/").get_data(as_text=True)
+    changes = page[page.find('<dl class="audit-changes') :]
+    changes = changes[: changes.find("</dl>")]
+    assert 'data-field="caption"' in changes
+    assert "old caption" in changes and long_caption in changes and "→" in changes
+    assert 'data-field="status"' not in changes  # unchanged keys are left out
+    assert '"status": "visible"' not in page  # no dump of the whole state
+    assert 'style="' not in changes  # wrapping comes from admin.css (the CSP blocks style="")
+    css = (Path(app.static_folder) / "css" / "admin.css").read_text()
+    rule = css[css.find(".audit-changes dd,") :]
+    assert "overflow-wrap: anywhere" in rule[: rule.find("}")]
+
+
+def test_edit_and_details_pages_name_what_they_show(app: Flask, client: Any) -> None:
+    alice = create_user("alice")
+    image = create_image(alice, caption="Lake at dawn")
+    db.session.commit()
+    login_as(client, create_user("ada", roles=("admin",)))
+    user_page = client.get(f"/admin/user/edit/?id={alice.id}").get_data(as_text=True)
+    assert '<h1 class="h4 mb-3" data-record-title>Edit user alice</h1>' in user_page
+    assert "<title>Edit user alice · Gallery admin</title>" in user_page
+    image_page = client.get(f"/admin/image/edit/?id={image.id}").get_data(as_text=True)
+    assert f"Edit image #{image.id} “Lake at dawn”</h1>" in image_page
+    details = client.get(f"/admin/image/details/?id={image.id}").get_data(as_text=True)
+    assert f"Details of image #{image.id} “Lake at dawn”</h1>" in details
+    client.set_cookie("lang", "zh")
+    chinese = client.get(f"/admin/user/edit/?id={alice.id}").get_data(as_text=True)
+    assert "编辑用户 alice</h1>" in chinese

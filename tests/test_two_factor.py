@@ -65,7 +65,7 @@ def test_set_up_then_log_in_with_a_code(app, client, auth):
     assert user.tf_primary_method == "authenticator"
     assert key not in (user.tf_totp_secret or "")  # stored encrypted
     assert "turned on" in outbox(app)[-1].body
-    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/reports/").status_code == 200
 
     auth.logout()
     response = auth.login("mod", "password-mod")
@@ -83,7 +83,7 @@ def test_set_up_then_log_in_with_a_code(app, client, auth):
     )
     assert response.status_code == 302
     assert logged_in(client)
-    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/reports/").status_code == 200
 
 
 def test_remember_this_browser_skips_the_code_for_30_days(app, client, fixed_clock):
@@ -212,4 +212,4 @@ def test_seed_demo_prints_the_staff_keys_and_they_log_in(app, client, runner):
         assert match.group(1) in handle.read()
     response = login_with_code(client, "moderator", "moderator-demo-pass", match.group(1))
     assert response.status_code == 302
-    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/reports/").status_code == 200

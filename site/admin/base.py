@@ -14,6 +14,7 @@ from flask_admin.form import BaseForm
 from flask_admin.model import typefmt
 from flask_admin.model.template import BaseListRowAction
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_security import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
@@ -22,6 +23,7 @@ from sqlalchemy import select
 
 from gallery.errors import NotFound
 from gallery.extensions import db
+from gallery.i18n import VALUE_LABELS, value_label
 from gallery.media.storage import variant_urls
 from gallery.numbers import id_from_text, in_range
 from gallery.roles import AdminAccessMixin, can
@@ -30,6 +32,52 @@ from gallery.urls import safe_next
 
 ORIGIN = "admin"
 MAX_PAGE = 10**9  # list pages: page × page_size stays far inside a 64-bit OFFSET
+
+
+#: Column headings (and form labels) of every admin list, in the chosen language.
+COLUMN_LABELS = {
+    "id": _l("ID"),
+    "thumb": "",
+    "caption": _l("Caption"),
+    "author.username": _l("Author"),
+    "status": _l("Status"),
+    "source": _l("Source"),
+    "created_at": _l("Created"),
+    "views": _l("Views"),
+    "like_count": _l("Likes"),
+    "comment_count": _l("Comments"),
+    "hot_score": _l("Hot score"),
+    "shop_title": _l("Shop title"),
+    "shop_url": _l("Shop link"),
+    "body": _l("Comment"),
+    "image_id": _l("Image"),
+    "username": _l("Username"),
+    "email": _l("E-mail"),
+    "roles": _l("Roles"),
+    "active": _l("Active"),
+    "confirmed_at": _l("Confirmed"),
+    "create_datetime": _l("Signed up"),
+    "last_login_at": _l("Last login"),
+    "content": _l("Content"),
+    "actor_name": _l("Actor"),
+    "origin": _l("Origin"),
+    "action": _l("Action"),
+    "target_type": _l("Target type"),
+    "target_id": _l("Target id"),
+    "before": _l("Before"),
+    "after": _l("After"),
+    "changes": _l("Changes"),
+}
+
+
+def labelled(view: Any, context: Any, row: Any, name: str) -> str:
+    """A column of stored words (status, source, origin…) in the chosen language."""
+    return value_label(getattr(row, name))
+
+
+def value_options(values: Sequence[str]) -> list[tuple[str, Any]]:
+    """A filter's options: the stored value as the URL key, its label in the chosen language."""
+    return [(value, VALUE_LABELS.get(value, value)) for value in values]
 
 
 def actor() -> Any:
@@ -130,6 +178,7 @@ class SecureModelView(AdminAccessMixin, ModelView):
     can_export = False
     page_size = 50
     named_filter_urls = True
+    column_labels = COLUMN_LABELS
     column_type_formatters = {
         **typefmt.BASE_FORMATTERS,
         dt.datetime: lambda view, value, name: value.strftime("%Y-%m-%d %H:%M"),
@@ -137,6 +186,13 @@ class SecureModelView(AdminAccessMixin, ModelView):
     }
     #: action name → permission it needs (besides the view's own)
     action_permissions: dict[str, str] = {}
+    # Edit and details pages say which record they show (templates/admin/model/).
+    edit_template = "admin/model/gallery_edit.html"
+    details_template = "admin/model/gallery_details.html"
+
+    def record_name(self, row: Any) -> str:
+        """The record an edit or details page shows, as its heading names it."""
+        return _("record #%(id)s", id=row.id)
 
     def is_action_allowed(self, name: str) -> bool:
         permission = self.action_permissions.get(name)

@@ -10,7 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from gallery.admin.base import SecureModelView, StatusRowAction, apply_to
+from gallery.admin.base import (
+    SecureModelView,
+    StatusRowAction,
+    apply_to,
+    labelled,
+    value_options,
+)
 from gallery.models import HIDDEN, VISIBLE, Comment
 from gallery.moderation import actions as moderation
 
@@ -36,17 +42,19 @@ class CommentView(SecureModelView):
     can_view_details = True
     column_extra_row_actions = [StatusRowAction()]
     column_list = ("id", "body", "author.username", "image_id", "status", "created_at")
-    column_labels = {"author.username": "Author", "image_id": "Image"}
     column_sortable_list = ("id", "created_at", "status")
     column_default_sort = ("created_at", True)
     column_searchable_list = ("body", "author.username")
     column_filters = (
-        FilterEqual(Comment.status, "Status", options=[(VISIBLE, VISIBLE), (HIDDEN, HIDDEN)]),
+        FilterEqual(Comment.status, _l("Status"), options=value_options((VISIBLE, HIDDEN))),
         "author.username",
-        FilterEqual(Comment.image_id, "Image id"),
+        FilterEqual(Comment.image_id, _l("Image id")),
         "created_at",
     )
-    column_formatters = {"image_id": image_link, "body": short_body}
+    column_formatters = {"image_id": image_link, "body": short_body, "status": labelled}
+
+    def record_name(self, row: Comment) -> str:
+        return _("comment #%(id)s", id=row.id)
 
     @action("hide", _l("Hide"))
     def action_hide(self, ids: list[str]) -> None:

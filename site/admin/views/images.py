@@ -9,7 +9,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import exists, select
 from wtforms import StringField
 from wtforms.validators import Length, Optional, ValidationError
@@ -20,15 +20,18 @@ from gallery.admin.base import (
     StatusRowAction,
     actor,
     apply_to,
+    labelled,
     thumb_url,
+    value_options,
 )
 from gallery.extensions import db
 from gallery.feeds.hot import shown_views
+from gallery.i18n import value_label
 from gallery.models import IMAGE_STATUSES, PENDING, Image, Report
 from gallery.moderation import actions as moderation
 from gallery.urls import BAD_SHOP_URL, is_shop_url
 
-SOURCES = (("upload", "upload"), ("crawl", "crawl"), ("seed", "seed"), ("import", "import"))
+SOURCES = ("upload", "crawl", "seed", "import")
 
 
 class HasReportsFilter(BaseSQLAFilter):
@@ -61,7 +64,9 @@ def status_badge(view: Any, context: Any, image: Image, name: str) -> Markup:
         "pending": "warning",
         "rejected": "danger",
     }.get(image.status, "light")
-    return Markup('<span class="badge badge-{}">{}</span>').format(colour, escape(image.status))
+    return Markup('<span class="badge badge-{}">{}</span>').format(
+        colour, value_label(image.status)
+    )
 
 
 def shop_url_check(form: Any, field: Any) -> None:
@@ -97,13 +102,6 @@ class ImageView(SecureModelView):
         "comment_count",
         "hot_score",
     )
-    column_labels = {
-        "thumb": "",
-        "author.username": "Author",
-        "like_count": "Likes",
-        "comment_count": "Comments",
-        "hot_score": "Hot",
-    }
     column_sortable_list = (
         "id",
         "created_at",
@@ -117,15 +115,16 @@ class ImageView(SecureModelView):
     column_default_sort = ("created_at", True)
     column_searchable_list = ("caption", "author.username")
     column_filters = (
-        FilterEqual(Image.status, "Status", options=[(s, s) for s in IMAGE_STATUSES]),
-        FilterEqual(Image.source, "Source", options=SOURCES),
+        FilterEqual(Image.status, _l("Status"), options=value_options(IMAGE_STATUSES)),
+        FilterEqual(Image.source, _l("Source"), options=value_options(SOURCES)),
         "author.username",
         "created_at",
-        HasReportsFilter(Image.id, "Has reports", options=[("1", "yes"), ("0", "no")]),
+        HasReportsFilter(Image.id, _l("Has reports"), options=[("1", _l("yes")), ("0", _l("no"))]),
     )
     column_formatters = {
         "thumb": thumbnail,
         "status": status_badge,
+        "source": labelled,
         "hot_score": lambda v, c, m, n: f"{m.hot_score:.2f}",
         "views": lambda v, c, m, n: shown_views(m),  # stored + buffered, like every page
     }
@@ -140,6 +139,12 @@ class ImageView(SecureModelView):
         "caption": {"validators": [Length(max=500)]},
         "shop_title": {"validators": [Optional(), Length(max=200)]},
     }
+
+    def record_name(self, row: Image) -> str:
+        if not row.caption:
+            return _("image #%(id)s", id=row.id)
+        caption = row.caption if len(row.caption) <= 60 else row.caption[:59] + "…"
+        return _("image #%(id)s “%(caption)s”", id=row.id, caption=caption)
 
     def update_model(self, form: Any, model: Image) -> bool:
         """Edits go through the moderation service (validation, audit, cache drop)."""

@@ -13,6 +13,7 @@ from typing import Any
 from flask import flash, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -98,9 +99,10 @@ class PicksView(StaffView):
             picks.schedule_pick(date, image, actor())
         db.session.commit()
         flash(
-            _(
-                "Picked %(count)s image(s) for %(date)s.",
-                count=len(images),
+            ngettext(
+                "Picked %(num)s image for %(date)s.",
+                "Picked %(num)s images for %(date)s.",
+                len(images),
                 date=date.isoformat(),
             ),
             "success",

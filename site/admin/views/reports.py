@@ -8,6 +8,7 @@ from flask import flash, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from gallery.admin.base import ORIGIN, StaffView, actor, back, thumb_url
 from gallery.errors import BadRequest
@@ -74,10 +75,11 @@ class ReportsView(StaffView):
             n = reports.reopen_target(target_type, target_id, actor(), ORIGIN)
         db.session.commit()
         flash(
-            _(
-                "%(decision)s: %(count)s report(s) on %(target)s %(id)s.",
+            ngettext(
+                "%(decision)s: %(num)s report on %(target)s %(id)s.",
+                "%(decision)s: %(num)s reports on %(target)s %(id)s.",
+                n,
                 decision=DECISION_NAMES[decision],
-                count=n,
                 target=TARGET_NAMES[target_type],
                 id=target_id,
             ),

@@ -26,9 +26,11 @@ def all_roles() -> list[Role]:
 
 def content_links(view: Any, context: Any, user: User, name: str) -> Markup:
     """Links to this user's images and comments in the admin lists."""
-    return Markup('<a href="{}">images</a> · <a href="{}">comments</a>').format(
+    return Markup('<a href="{}">{}</a> · <a href="{}">{}</a>').format(
         url_for("image.index_view", flt0_author_equals=user.username or ""),
+        _("images"),
         url_for("comment.index_view", flt0_author_equals=user.username or ""),
+        _("comments"),
     )
 
 
@@ -56,7 +58,6 @@ class UserView(SecureModelView):
         "last_login_at",
         "content",
     )
-    column_labels = {"create_datetime": "Signed up", "confirmed_at": "Confirmed"}
     column_sortable_list = ("username", "email", "active", "create_datetime", "last_login_at")
     column_default_sort = ("create_datetime", True)
     column_searchable_list = ("username", "email")
@@ -66,6 +67,9 @@ class UserView(SecureModelView):
     form_extra_fields = {
         "role_names": SelectMultipleField(_l("Roles"), widget=Select2Widget(multiple=True)),
     }
+
+    def record_name(self, row: User) -> str:
+        return _("user %(name)s", name=row.username or row.email)
 
     def edit_form(self, obj: User | None = None) -> Any:
         """Offer every role by name; preselect the account's roles."""
