@@ -101,6 +101,8 @@ CASES = [
         MODERATORS,
     ),
     ("picks calendar", "GET", "/admin/picks/?add={image}", None, MODERATORS),
+    ("picks grid", "GET", "/admin/picks/?q=lake", None, MODERATORS),
+    ("picks grid as JSON", "GET", "/admin/picks/images?q=lake", None, MODERATORS),
     (
         "pick add",
         "POST",

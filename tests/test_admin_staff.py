@@ -3,6 +3,7 @@ raw hot scores, plurals, and no destructive resolve action chosen in advance."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from flask import Flask
 
 from gallery.extensions import db
+from gallery.feeds.picks import picks_for
 from gallery.moderation.reports import create_report
 from tests.support.auth import csrf, login_as
 from tests.support.factories import create_image, create_user
@@ -202,3 +204,50 @@ def test_edit_and_details_pages_name_what_they_show(app: Flask, client: Any) -> 
     client.set_cookie("lang", "zh")
     chinese = client.get(f"/admin/user/edit/?id={alice.id}").get_data(as_text=True)
     assert "编辑用户 alice</h1>" in chinese
+
+
+def test_picks_are_chosen_from_a_searchable_thumbnail_grid(app: Flask, client: Any) -> None:
+    from gallery.media.captions import index_image
+
+    alice, bob = create_user("alice"), create_user("bob")
+    lake = create_image(alice, caption="Misty lake at dawn #water")
+    city = create_image(bob, caption="City lights")
+    hidden = create_image(bob, caption="Another lake", status="hidden")
+    for image in (lake, city, hidden):
+        index_image(image)
+    db.session.commit()
+    login_as(client, create_user("mona", roles=("moderator",)))
+
+    def found(q: str) -> list[int]:
+        answer = client.get("/admin/picks/images", query_string={"q": q})
+        assert answer.status_code == 200 and answer.is_json
+        return [item["id"] for item in answer.get_json()["items"]]
+
+    assert found("") == [city.id, lake.id]  # newest first, hidden ones never
+    assert found("lake") == [lake.id]  # caption words
+    assert found("#water") == [lake.id]  # tags
+    assert found("bob") == [city.id] and found("@alice") == [lake.id]  # usernames
+    assert found("@nobody") == []
+    item = client.get("/admin/picks/images?q=lake").get_json()["items"][0]
+    assert item["caption"] == "Misty lake at dawn #water" and item["author"] == "alice"
+    assert "thumb_url" in item
+    assert client.get("/admin/picks/images?cursor=garbage").status_code == 400
+
+    page = client.get("/admin/picks/?q=lake").get_data(as_text=True)
+    assert 'name="image_ids"' not in page  # no typing of ids any more
+    boxes = re.findall(
+        r'<input type="checkbox" name="image_id" value="(\d+)" form="pick-add">', page
+    )
+    assert boxes == [str(lake.id)]
+    assert 'id="pick-add"' in page and "js/admin-picks.js" in page
+
+    day = "2030-02-01"
+    without_token = client.post("/admin/picks/add", data={"date": day, "image_id": [lake.id]})
+    assert without_token.status_code == 400
+    added = client.post(
+        "/admin/picks/add",
+        data={"date": day, "image_id": [str(lake.id), str(city.id)], "csrf_token": csrf(client)},
+    )
+    assert added.status_code == 302
+    assert "Picked 2 images for 2030-02-01." in flashed(client)
+    assert [image.id for image in picks_for(dt.date(2030, 2, 1))] == [lake.id, city.id]

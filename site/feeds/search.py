@@ -21,7 +21,7 @@ from sqlalchemy import and_, exists, or_, select
 from gallery.errors import BadRequest
 from gallery.extensions import db
 from gallery.feeds.cards import with_authors
-from gallery.feeds.latest import DEFAULT_LIMIT, Page
+from gallery.feeds.latest import DEFAULT_LIMIT, Page, latest_page, profile_page
 from gallery.media.captions import WORD_PATTERN, normalise_tag, query_terms, words_of
 from gallery.models import VISIBLE, Image, SearchTerm, Tag, User
 
@@ -100,6 +100,22 @@ def search_images(q: str, cursor: str | None, limit: int = DEFAULT_LIMIT) -> Pag
         ).unique()
     }
     return Page([found[row.image_id] for row in rows if row.image_id in found], next_cursor)
+
+
+def search_pickable(q: str | None, cursor: str | None, limit: int = DEFAULT_LIMIT) -> Page:
+    """Visible images a moderator may pick: the newest when `q` is empty; the images of
+    the member named `q` ("alice" or "@alice"); else the images whose caption or tags
+    hold every word of `q`. Each kind keeps its own cursor."""
+    text = (q or "").strip()[:QUERY_MAX]
+    if not text:
+        return latest_page(cursor, limit)
+    name = text.lstrip("@")
+    author = db.session.scalar(select(User).where(User.username == name)) if name else None
+    if author is not None:
+        return profile_page(author, cursor, limit)
+    if text.startswith("@"):
+        return Page([])
+    return search_images(text, cursor, limit)
 
 
 def _prefix_like(column: Any, text: str) -> Any:

@@ -10,7 +10,7 @@ import datetime as dt
 from itertools import groupby
 from typing import Any
 
-from flask import flash, request, url_for
+from flask import flash, jsonify, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -21,12 +21,15 @@ from gallery.admin.base import StaffView, actor, back, rows, thumb_url
 from gallery.errors import BadRequest, NotFound
 from gallery.extensions import db
 from gallery.feeds import picks
+from gallery.feeds.latest import parse_limit
+from gallery.feeds.search import search_pickable
 from gallery.formats import parse_day
 from gallery.models import Image, Pick, utcnow
 from gallery.numbers import id_from_text
 
 DAYS_BEFORE = 7
 DAYS_AFTER = 14
+GRID_SIZE = 24  # thumbnails per page of the picks grid
 
 
 def parse_date(value: str | None, default: dt.date | None = None) -> dt.date:
@@ -74,15 +77,40 @@ class PicksView(StaffView):
         around = parse_date(request.args.get("around"), today)
         start, end = around - dt.timedelta(days=DAYS_BEFORE), around + dt.timedelta(days=DAYS_AFTER)
         adding = rows(Image, (request.args.get("add") or "").split(","))
+        q = (request.args.get("q") or "").strip()
+        choices = search_pickable(q, request.args.get("cursor"), GRID_SIZE)
         return self.render(
             "admin/picks.html",
             days=calendar(start, end),
             today=today,
             around=around,
             adding=adding,
+            q=q,
+            choices=choices,
             thumb_url=thumb_url,
             earlier=start - dt.timedelta(days=1),
             later=end + dt.timedelta(days=1),
+        )
+
+    @expose("/images")
+    def images(self) -> Any:
+        """The picks grid as JSON: {"items": [{id, thumb_url, caption, author}], "next_cursor"}."""
+        page = search_pickable(
+            request.args.get("q"),
+            request.args.get("cursor"),
+            parse_limit(request.args.get("limit"), GRID_SIZE),
+        )
+        return jsonify(
+            items=[
+                {
+                    "id": image.id,
+                    "thumb_url": thumb_url(image),
+                    "caption": image.caption or "",
+                    "author": image.author.username,
+                }
+                for image in page
+            ],
+            next_cursor=page.next_cursor,
         )
 
     @expose("/add", methods=("POST",))
@@ -94,7 +122,7 @@ class PicksView(StaffView):
         )
         images = rows(Image, ids)
         if not images:
-            raise BadRequest(_("Choose at least one image (by id) to pick."))
+            raise BadRequest(_("Choose at least one image to pick."))
         for image in images:
             picks.schedule_pick(date, image, actor())
         db.session.commit()
