@@ -61,16 +61,17 @@ QINIU_ACCESS_KEY = None
 QINIU_SECRET_KEY = None
 QINIU_BUCKET = None
 QINIU_DOMAIN = None  # CDN domain that serves the bucket, e.g. https://img.example.com
-QINIU_UP_HOST = None  # override the upload host (the tests' emulator)
+QINIU_UP_HOST = None  # override the upload host(s): one, or several separated by commas
 QINIU_RS_HOST = None  # override the management host
 QINIU_IMAGE_PROCESSING = False  # serve variants as imageView2 URLs
-QINIU_TIMEOUT = (3, 10)  # connect, read seconds
-QINIU_RETRIES = 2
+QINIU_TIMEOUT = (1.5, 3)  # connect, read seconds of one attempt (one host)
+QINIU_RETRIES = 1  # at most one retry, on the next upload host
 # -- uploads helper: listing host (default: the management host), the time budget of one
-# storage call including its retries (keep it well under gunicorn's timeout), and the
-# lifetime of each upload token (a fresh one is made for every upload).
+# upload (all its variants, retries included: an attempt starts only if its connect + read
+# timeouts still fit; keep it well under gunicorn's 30 s), and the lifetime of each upload
+# token (a fresh one is made for every upload).
 QINIU_RSF_HOST = None
-QINIU_BUDGET_SECONDS = 20
+QINIU_BUDGET_SECONDS = 9
 QINIU_TOKEN_SECONDS = 600
 
 # Uploads

@@ -238,3 +238,89 @@ def test_qiniu_failing_keeps_what_exists(
     card = client.get(f"/api/images/{first.json['id']}")
     assert card.status_code == 200
     assert fetch(card.json["thumb_url"])
+
+
+# --- both upload hosts hang (issue 14: one upload took about 26 s) --------------------------
+
+
+@pytest.fixture
+def second_kodo() -> Any:
+    """A second upload host, as a Qiniu region has (the SDK tries each in turn)."""
+    emulator = KodoEmulator().start()
+    yield emulator
+    emulator.stop()
+
+
+def uploads_to(kodo: KodoEmulator) -> int:
+    return sum(1 for method, path, _ in kodo.requests if method == "POST" and path == "/")
+
+
+def test_default_budget_fits_one_retry_and_stays_under_ten_seconds(app: Flask) -> None:
+    connect, read = app.config["QINIU_TIMEOUT"]
+    attempts = app.config["QINIU_RETRIES"] + 1
+    assert attempts <= 2  # no more than one retry
+    assert attempts * (connect + read) <= app.config["QINIU_BUDGET_SECONDS"] < 10
+
+
+def test_both_hosts_hanging_cost_one_timeout_each_within_the_budget(
+    kodo: KodoEmulator, second_kodo: KodoEmulator
+) -> None:
+    kodo.black_hole = second_kodo.black_hole = True
+    storage = make_storage(
+        kodo, up_host=f"{kodo.url}, {second_kodo.url}", timeout=(0.2, 0.3), retries=1, budget=1.2
+    )
+    started = time.monotonic()
+    with pytest.raises(StorageUnavailable):
+        storage.put(KEY, b"x", "image/jpeg")
+    elapsed = time.monotonic() - started
+    # one attempt per host: the SDK is never left to walk every host inside one attempt
+    assert uploads_to(kodo) == 1 and uploads_to(second_kodo) == 1
+    assert elapsed < 1.2, elapsed
+
+
+def test_a_dead_host_is_not_asked_first_again(
+    kodo: KodoEmulator, second_kodo: KodoEmulator
+) -> None:
+    second_kodo.black_hole = True
+    storage = make_storage(
+        kodo, up_host=f"{second_kodo.url},{kodo.url}", timeout=(0.2, 0.3), retries=1, budget=3
+    )
+    deadline = storage.deadline()
+    started = time.monotonic()
+    for variant in ("thumb", "medium", "original"):
+        storage.put(f"images/ab/abc-{variant}.jpg", b"x", "image/jpeg", deadline=deadline)
+    assert uploads_to(second_kodo) == 1  # once, not once per variant
+    assert uploads_to(kodo) == 3 and len(kodo.objects) == 3
+    assert time.monotonic() - started < 1.5
+
+
+def test_no_attempt_starts_that_cannot_finish_before_the_deadline(kodo: KodoEmulator) -> None:
+    storage = make_storage(kodo, timeout=(0.2, 0.3), retries=1, budget=9)
+    with pytest.raises(StorageUnavailable):
+        storage.put(KEY, b"x", "image/jpeg", deadline=time.monotonic() + 0.4)
+    assert kodo.requests == [] and kodo.objects == {}
+
+
+def test_an_upload_while_both_hosts_hang_is_a_quick_503_that_leaves_nothing(
+    app: Flask, client: FlaskClient, kodo: KodoEmulator, second_kodo: KodoEmulator
+) -> None:
+    use_qiniu(
+        app,
+        kodo,
+        QINIU_UP_HOST=f"{kodo.url},{second_kodo.url}",
+        QINIU_TIMEOUT=(0.2, 0.3),
+        QINIU_RETRIES=1,
+        QINIU_BUDGET_SECONDS=1.2,
+    )
+    login_as(client, create_user("alice"))
+    kodo.black_hole = second_kodo.black_hole = True
+    started = time.monotonic()
+    response = post(client, samples.jpeg())
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.json["error"] == "storage_unavailable"
+    assert "nothing was saved" in response.json["message"]
+    assert elapsed < 1.2 + 0.5, elapsed  # the budget, plus the image work of the request
+    assert uploads_to(kodo) + uploads_to(second_kodo) == 2
+    assert kodo.objects == {} and second_kodo.objects == {}
+    assert db.session.scalar(select(func.count(Image.id))) == 0

@@ -36,11 +36,11 @@ class FailingStorage(LocalStorage):
         self.calls = 0
         self.fail_on = fail_on
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
+    def put(self, key: str, data: bytes, content_type: str, deadline: float | None = None) -> None:
         self.calls += 1
         if self.calls == self.fail_on:
             raise OSError("disk full")
-        super().put(key, data, content_type)
+        super().put(key, data, content_type, deadline)
 
 
 def test_ingest_stores_every_variant_and_the_row(app: Flask) -> None:
@@ -161,6 +161,32 @@ def test_storage_failure_leaves_nothing(app: Flask, fail_on: int) -> None:
         uploads.ingest(alice, samples.jpeg())
     db.session.rollback()
     assert stored_files(app) == []
+    assert image_count() == 0
+
+
+class DeadDeletes(FailingStorage):
+    """The second put fails and storage then refuses every delete (its budget is spent)."""
+
+    def delete(self, key: str, deadline: float | None = None) -> None:
+        raise StorageUnavailable()
+
+
+def test_variants_storage_would_not_delete_go_to_the_retried_job(app: Flask) -> None:
+    alice = create_user("alice")
+    app.extensions["gallery_storage"] = DeadDeletes(app.config["MEDIA_ROOT"], 2)
+    doomed: list[list[str]] = []
+
+    def catch(sender: Any, keys: list[str], **_: Any) -> None:
+        doomed.append(list(keys))
+
+    signals.files_doomed.connect(catch, weak=False)
+    try:
+        with pytest.raises(StorageUnavailable):
+            uploads.ingest(alice, samples.jpeg())
+    finally:
+        signals.files_doomed.disconnect(catch)
+    db.session.rollback()
+    assert len(doomed) == 1 and len(doomed[0]) == 1 and doomed[0][0].endswith("-thumb.jpg")
     assert image_count() == 0
 
 

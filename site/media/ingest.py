@@ -156,13 +156,16 @@ def store_files(storage_key: str, rendered: imaging.Rendered) -> list[str]:
     """Put every variant; if one fails, remove the ones already put and raise 503."""
     storage = get_storage()
     stored: list[str] = []
+    deadline = storage.deadline()  # one time budget for all the variants of this upload
     try:
         for variant in storage.stored_variants:  # Qiniu image processing: original only
             key = variant_key(storage_key, rendered.format, variant)
-            storage.put(key, rendered.files[variant], rendered.content_type)
+            storage.put(key, rendered.files[variant], rendered.content_type, deadline=deadline)
             stored.append(key)
     except Exception as error:
-        remove_files(stored)
+        left = remove_files(stored, deadline)
+        if left:  # storage is not answering: the delete-files job retries them later
+            signals.files_doomed.send(current_app._get_current_object(), keys=left)
         if isinstance(error, StorageUnavailable):
             raise
         log.exception("storing %s failed", storage_key)
@@ -172,7 +175,7 @@ def store_files(storage_key: str, rendered: imaging.Rendered) -> list[str]:
     return stored
 
 
-def remove_files(keys: list[str]) -> list[str]:
+def remove_files(keys: list[str], deadline: float | None = None) -> list[str]:
     """Delete files best-effort; return the keys that could not be deleted (sweep finds them).
 
     After the first failure the rest are not tried: storage that is down would
@@ -181,7 +184,7 @@ def remove_files(keys: list[str]) -> list[str]:
     storage = get_storage()
     for index, key in enumerate(keys):
         try:
-            storage.delete(key)
+            storage.delete(key, deadline=deadline)
         except Exception:  # noqa: BLE001 - cleanup must not hide the original error
             failed = list(keys[index:])
             log.warning("could not delete %s; `flask storage sweep` will", ", ".join(failed))

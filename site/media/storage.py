@@ -37,9 +37,13 @@ KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:/[a-z0-9]+)*(?:-[a-z]+)?\.[a-z0-9]+$")
 class Storage(Protocol):
     """What the upload pipeline needs from a place to keep files."""
 
-    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def put(
+        self, key: str, data: bytes, content_type: str, deadline: float | None = None
+    ) -> None: ...
 
-    def delete(self, key: str) -> None: ...
+    def deadline(self) -> float | None: ...
+
+    def delete(self, key: str, deadline: float | None = None) -> None: ...
 
     def url(self, key: str) -> str: ...
 
@@ -65,7 +69,11 @@ class LocalStorage:
     def path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
+    def deadline(self) -> None:
+        """Local files have no time budget."""
+        return None
+
+    def put(self, key: str, data: bytes, content_type: str, deadline: float | None = None) -> None:
         """Write atomically: a half-written file never appears under its key."""
         target = self.path(key)
         try:
@@ -85,7 +93,7 @@ class LocalStorage:
                 code="storage_failed",
             ) from error
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str, deadline: float | None = None) -> None:
         """Remove one file; a missing one is already gone, which is fine."""
         path = self.path(key)
         try:
@@ -126,10 +134,14 @@ class QiniuStorage:
     """Qiniu Kodo through the qiniu SDK, served from the bucket's CDN domain.
 
     A fresh upload token per put (never one made at start-up), `info.ok()`
-    checked on every call, short timeouts, and retries bounded by a time budget
-    so that a dead host fails an upload well inside a gunicorn worker's timeout.
-    With image processing on, only the original is stored and the CDN makes the
-    thumb and medium on the fly (imageView2 URLs).
+    checked on every call, short timeouts, and a time budget: every attempt
+    goes to one host only (the SDK would try each host of the region in turn
+    inside one call, one read timeout each), a retry goes to the next host, and
+    no attempt starts unless its worst case (connect + read timeout) still fits
+    in the budget, which covers all the variants of one upload together. A
+    host that failed is not asked first again. With image processing on, only
+    the original is stored and the CDN makes the thumb and medium on the fly
+    (imageView2 URLs).
     """
 
     def __init__(
@@ -139,13 +151,13 @@ class QiniuStorage:
         secret_key: str,
         bucket: str,
         domain: str,
-        up_host: str | None = None,
+        up_host: str | list[str] | None = None,
         rs_host: str | None = None,
         rsf_host: str | None = None,
         image_processing: bool = False,
-        timeout: tuple[float, float] = (3, 10),
-        retries: int = 2,
-        budget: float = 20.0,
+        timeout: tuple[float, float] = (1.5, 3),
+        retries: int = 1,
+        budget: float = 9.0,
         token_seconds: int = 600,
     ) -> None:
         self.auth = qiniu.Auth(access_key, secret_key)
@@ -157,8 +169,12 @@ class QiniuStorage:
         self.retries = retries
         self.budget = budget
         self.token_seconds = token_seconds
-        self.scheme = up_host.split("://", 1)[0] if up_host and "://" in up_host else "https"
-        self.regions = self._regions(up_host, rs_host, rsf_host)
+        self.up_hosts = hosts_of(up_host)
+        first = self.up_hosts[0] if self.up_hosts else None
+        self.scheme = first.split("://", 1)[0] if first and "://" in first else "https"
+        self.regions = self._regions(first, rs_host, rsf_host)
+        self._up_endpoints: list[Any] | None = None
+        self._next_up = 0  # the upload host to ask first: not one that just failed
         # The SDK keeps these process-wide. Retry(0): requests must not retry
         # connections on its own (set_default ignores a plain 0).
         qiniu.config.set_default(
@@ -204,54 +220,102 @@ class QiniuStorage:
                 services[name] = [Endpoint.from_host(host)]
         return [Region(services=services)]
 
-    def _call(self, what: str, operation: Any, ok_codes: tuple[int, ...] = ()) -> Any:
-        """Run one SDK call, retrying 5xx and network failures within the time budget."""
-        started = time.monotonic()
+    def up_endpoints(self) -> list[Any]:
+        """The upload hosts: the configured ones, else those of the bucket's region (the
+        SDK's own look-up, cached by the SDK)."""
+        if self._up_endpoints is None:
+            if self.up_hosts:
+                endpoints = [Endpoint.from_host(host) for host in self.up_hosts]
+            else:
+                finder = FormUploader(self.bucket, auth=self.auth, preferred_scheme=self.scheme)
+                # the SDK's region provider (protected, but the one its uploaders use)
+                regions = finder._get_regions_provider(bucket_name=self.bucket)
+                endpoints = [
+                    endpoint
+                    for region in regions
+                    for endpoint in getattr(region, "services", {}).get(ServiceName.UP, [])
+                ]
+            self._up_endpoints = endpoints
+        return self._up_endpoints
+
+    def deadline(self) -> float:
+        """The monotonic time by which one upload (all its variants) must be done; its
+        first attempt always fits, even with a budget shorter than one attempt."""
+        return time.monotonic() + max(self.budget, sum(self.timeout))
+
+    def _call(
+        self,
+        what: str,
+        operation: Any,
+        ok_codes: tuple[int, ...] = (),
+        deadline: float | None = None,
+    ) -> Any:
+        """Run one SDK call (operation(attempt) → (ret, info)); retry 5xx and network
+        failures while the next attempt's worst case fits before the deadline."""
         worst_attempt = sum(self.timeout)
+        fresh = deadline is None
+        deadline = self.deadline() if deadline is None else deadline
         info = None
         for attempt in range(self.retries + 1):
-            ret, info = operation()
+            if time.monotonic() + worst_attempt > deadline and not (fresh and attempt == 0):
+                break
+            ret, info = operation(attempt)
             if info.ok() or info.status_code in ok_codes:
                 return ret
             expired = info.status_code == 401 and "expired" in (info.text_body or "")
             if not (info.need_retry() or (expired and attempt == 0)):
                 break
-            if time.monotonic() - started + worst_attempt > self.budget:
-                break
-            time.sleep(min(0.2 * (attempt + 1), 1.0))
+            if not info.need_retry():
+                continue  # an expired token: a fresh one at once, on the same host
+            time.sleep(min(0.1 * (attempt + 1), 0.5))
         log.warning(
             "qiniu %s failed: status %s, %s",
             what,
             getattr(info, "status_code", None),
-            getattr(info, "exception", None) or getattr(info, "text_body", ""),
+            getattr(info, "exception", None) or getattr(info, "text_body", "") or "no time left",
         )
         raise StorageUnavailable(
             _("Image storage is not answering; nothing was saved. Please try again."),
             code="storage_unavailable",
         )
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
+    def put(self, key: str, data: bytes, content_type: str, deadline: float | None = None) -> None:
+        """Store one object: each attempt on one upload host, a retry on the next one."""
         check_key(key)
-        uploader = FormUploader(
-            self.bucket, auth=self.auth, regions=self.regions, preferred_scheme=self.scheme
-        )
+        endpoints = self.up_endpoints()
+        if not endpoints:
+            raise StorageUnavailable(code="storage_unavailable")
+        first = self._next_up
 
-        def upload() -> Any:
+        def upload(attempt: int) -> Any:
+            index = (first + attempt) % len(endpoints)
+            region = Region(services={ServiceName.UP: [endpoints[index]]})
+            uploader = FormUploader(
+                self.bucket, auth=self.auth, regions=[region], preferred_scheme=self.scheme
+            )
             # a fresh token per attempt: never one cached at start-up
             token = self.auth.upload_token(self.bucket, key, self.token_seconds)
-            return uploader.upload(key, data=data, mime_type=content_type, up_token=token)
+            ret, info = uploader.upload(key, data=data, mime_type=content_type, up_token=token)
+            if not info.ok() and info.need_retry():
+                self._next_up = (index + 1) % len(endpoints)
+            return ret, info
 
-        self._call(f"put {key}", upload)
+        self._call(f"put {key}", upload, deadline=deadline)
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str, deadline: float | None = None) -> None:
         """Delete one object; 612 (no such file) means it is already gone, which is fine."""
         check_key(key)
-        self._call(f"delete {key}", lambda: self.manager.delete(self.bucket, key), ok_codes=(612,))
+        self._call(
+            f"delete {key}",
+            lambda _attempt: self.manager.delete(self.bucket, key),
+            ok_codes=(612,),
+            deadline=deadline,
+        )
 
     def exists(self, key: str) -> bool:
         check_key(key)
         ret = self._call(
-            f"stat {key}", lambda: self.manager.stat(self.bucket, key), ok_codes=(612,)
+            f"stat {key}", lambda _attempt: self.manager.stat(self.bucket, key), ok_codes=(612,)
         )
         return bool(ret)
 
@@ -277,7 +341,7 @@ class QiniuStorage:
         marker = None
         while True:
 
-            def page(marker: str | None = marker) -> Any:
+            def page(_attempt: int, marker: str | None = marker) -> Any:
                 ret, _eof, info = self.manager.list(
                     self.bucket, prefix="images/", marker=marker, limit=1000
                 )
@@ -290,6 +354,14 @@ class QiniuStorage:
             marker = ret.get("marker")
             if not marker:
                 return
+
+
+def hosts_of(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """Hosts from a setting: one host, several separated by commas or spaces, or a list."""
+    if not value:
+        return []
+    items = value if isinstance(value, list | tuple) else re.split(r"[,\s]+", value)
+    return [item.strip() for item in items if item and item.strip()]
 
 
 def build_storage(app: Flask) -> Any:
