@@ -24,7 +24,8 @@ def init_app(app: Flask) -> None:
     """Create this app's Admin and add the views (never a module-level Admin)."""
     # Flask-Admin 2.2 ships only a Bootstrap 4 theme; our base template gives it the
     # site's navbar and user menu so the panel looks like the rest of the site.
-    theme = Bootstrap4Theme(base_template="admin/gallery_base.html", fluid=True)
+    # Not fluid: the site's container width (admin.css adds Bootstrap 5's ≥1400 px step).
+    theme = Bootstrap4Theme(base_template="admin/gallery_base.html", fluid=False)
     admin = Admin(
         app,
         name=_l("Gallery admin"),
