@@ -52,7 +52,7 @@ def test_moderator_resolves_a_report_by_hiding_the_image(
         row.locator("input[name=note]").fill("spam")
         with page.expect_navigation():
             row.get_by_role("button", name="Resolve").click()
-        assert "Resolve: 1 report(s)" in page.locator(".alert").first.inner_text()
+        assert "Resolve: 1 report on image" in page.locator(".alert").first.inner_text()
         assert page.locator(f'[data-target="image-{image_id}"]').count() == 0
 
         page.goto("/")
