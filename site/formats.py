@@ -34,3 +34,8 @@ def parse_day(value: str) -> dt.date | None:
     except ValueError:
         return None
     return day if DATE_MIN <= day <= DATE_MAX else None
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """'1 image', '2 images' for the English-only command line (pages use ngettext)."""
+    return f"{number} {singular if number == 1 else (plural or singular + 's')}"

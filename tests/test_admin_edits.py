@@ -93,7 +93,7 @@ def test_counts_check_reports_and_fixes_drift(app, runner) -> None:
     assert f"image {one.id}: comment_count is 3, real 2" in result.output
     assert f"image {two.id}: like_count is 0, real 1" in result.output
     fixed = runner.invoke(args=["counts", "check", "--fix"])
-    assert fixed.exit_code == 0 and "fixed 2 counter(s)" in fixed.output
+    assert fixed.exit_code == 0 and "fixed 2 counters" in fixed.output
     db.session.expire_all()
     assert (
         db.session.get(Image, one.id).comment_count,

@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from gallery.errors import GalleryError
 from gallery.extensions import db
+from gallery.formats import counted
 from gallery.models import Image, OperationRun, utcnow
 from gallery.moderation import actions as moderation
 from gallery.moderation import staff
@@ -38,7 +39,7 @@ def purge_command(dry_run: bool, image_ids: tuple[int, ...]) -> None:
     else:
         images, comments = moderation.expired()
     click.echo(
-        f"{len(images)} image(s) and {len(comments)} comment(s) "
+        f"{counted(len(images), 'image')} and {counted(len(comments), 'comment')} "
         + ("selected" if image_ids else f"hidden longer than {days} days")
     )
     if dry_run:

@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from gallery.extensions import db
+from gallery.formats import counted
 from gallery.social import counts
 
 counts_cli = AppGroup("counts", help="Image counters (comments, likes).")
@@ -24,9 +25,9 @@ def counts_check(fix: bool) -> None:
     if fix:
         counts.fix_drift(drift)
         db.session.commit()
-        click.echo(f"fixed {len(drift)} counter(s)")
+        click.echo(f"fixed {counted(len(drift), 'counter')}")
     else:
-        click.echo(f"{len(drift)} counter(s) drifted; run with --fix to repair")
+        click.echo(f"{counted(len(drift), 'counter')} drifted; run with --fix to repair")
         raise SystemExit(1)
 
 
