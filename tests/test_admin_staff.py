@@ -165,6 +165,7 @@ def test_the_admin_in_chinese_translates_values_titles_and_columns(app: Flask, c
     assert "<title>仪表盘 · Gallery 管理后台</title>" in dashboard
     assert ">上传<" in dashboard and "1月" in dashboard  # chart title, axis date
     assert "data-language-switch" in dashboard and "/lang/en" in dashboard
+    assert '<html lang="zh-Hans-CN">' in dashboard
 
 
 def test_audit_log_shows_only_what_changed_and_wraps_long_values(app: Flask, client: Any) -> None:
