@@ -19,6 +19,21 @@ from tests.support.auth import csrf, login_as
 from tests.support.factories import create_image, create_user
 
 
+def resolve(client: Any, image_id: int, action: str) -> Any:
+    """Resolve the reports on an image from the inbox, noting `action` as taken."""
+    return client.post(
+        "/admin/reports/decide",
+        data={
+            "csrf_token": csrf(client),
+            "decision": "resolve",
+            "target_type": "image",
+            "target_id": str(image_id),
+            "action": action,
+        },
+        headers={"Accept": "application/json"},
+    )
+
+
 def test_dashboard_shows_rank_and_points_not_raw_scores(app: Flask, client: Any) -> None:
     author = create_user("alice")
     image = create_image(author, views=20, comment_count=1, like_count=0, hot_score=5058.21)
@@ -56,18 +71,7 @@ def test_report_counts_are_plural_and_nothing_destructive_is_preselected(
     select = select[: select.find("</select>")]
     assert re.search(r'<option value="" selected disabled>', select)
     assert 'value="hide" selected' not in select
-    refused = client.post(
-        "/admin/reports/decide",
-        data={
-            "csrf_token": csrf(client),
-            "decision": "resolve",
-            "target_type": "image",
-            "target_id": str(image.id),
-            "action": "",
-        },
-        headers={"Accept": "application/json"},
-    )
-    assert refused.status_code == 400
+    assert resolve(client, image.id, "").status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -126,17 +130,7 @@ def test_resolve_flash_is_plural_in_both_languages(
     db.session.commit()
     login_as(client, create_user("mona", roles=("moderator",)))
     client.set_cookie("lang", lang)
-    response = client.post(
-        "/admin/reports/decide",
-        data={
-            "csrf_token": csrf(client),
-            "decision": "resolve",
-            "target_type": "image",
-            "target_id": str(image.id),
-            "action": "none",
-        },
-    )
-    assert response.status_code == 302
+    assert resolve(client, image.id, "none").status_code == 302
     message = flashed(client)
     assert expected in message and "(s)" not in message
 
