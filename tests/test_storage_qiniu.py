@@ -324,3 +324,27 @@ def test_an_upload_while_both_hosts_hang_is_a_quick_503_that_leaves_nothing(
     assert uploads_to(kodo) + uploads_to(second_kodo) == 2
     assert kodo.objects == {} and second_kodo.objects == {}
     assert db.session.scalar(select(func.count(Image.id))) == 0
+
+
+def test_region_hosts_are_tried_one_per_attempt_too(
+    kodo: KodoEmulator, second_kodo: KodoEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without QINIU_UP_HOST the hosts come from the SDK's region look-up (here two hanging
+    emulators in the region it answers): still one attempt per host, within the budget."""
+    from qiniu.http.endpoint import Endpoint
+    from qiniu.http.region import Region, ServiceName
+    from qiniu.services.storage.uploaders import FormUploader
+
+    region = Region(
+        services={
+            ServiceName.UP: [Endpoint.from_host(kodo.url), Endpoint.from_host(second_kodo.url)]
+        }
+    )
+    monkeypatch.setattr(FormUploader, "_get_regions_provider", lambda self, **_: [region])
+    kodo.black_hole = second_kodo.black_hole = True
+    storage = make_storage(kodo, up_host=None, timeout=(0.2, 0.3), retries=1, budget=1.2)
+    started = time.monotonic()
+    with pytest.raises(StorageUnavailable):
+        storage.put(KEY, b"x", "image/jpeg")
+    assert uploads_to(kodo) == 1 and uploads_to(second_kodo) == 1
+    assert time.monotonic() - started < 1.2

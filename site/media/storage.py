@@ -171,7 +171,8 @@ class QiniuStorage:
         self.token_seconds = token_seconds
         self.up_hosts = hosts_of(up_host)
         first = self.up_hosts[0] if self.up_hosts else None
-        self.scheme = first.split("://", 1)[0] if first and "://" in first else "https"
+        named = first or rs_host or ""  # the scheme of a configured host, else https
+        self.scheme = named.split("://", 1)[0] if "://" in named else "https"
         self.regions = self._regions(first, rs_host, rsf_host)
         self._up_endpoints: list[Any] | None = None
         self._next_up = 0  # the upload host to ask first: not one that just failed
