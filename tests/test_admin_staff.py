@@ -153,6 +153,8 @@ def test_the_admin_in_chinese_translates_values_titles_and_columns(app: Flask, c
     assert ">Author<" not in images and ">Status<" not in images
     assert ">可见<" in images and re.search(r">\s*上传\s*<", images)  # status and source values
     assert "添加筛选" in images or "过滤" in images or "筛选" in images  # Flask-Admin's own zh
+    details = client.get(f"/admin/image/details/?id={image.id}").get_data(as_text=True)
+    assert "宽度" in details and "存储键" in details and ">Width<" not in details
     audit = client.get("/admin/audit/").get_data(as_text=True)
     assert "操作者" in audit and "目标类型" in audit and ">Actor<" not in audit
     dashboard = client.get("/admin/").get_data(as_text=True)

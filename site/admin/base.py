@@ -67,6 +67,22 @@ COLUMN_LABELS = {
     "before": _l("Before"),
     "after": _l("After"),
     "changes": _l("Changes"),
+    "updated_at": _l("Updated"),
+    "hidden_at": _l("Hidden at"),
+    "storage_key": _l("Storage key"),
+    "format": _l("Format"),
+    "width": _l("Width"),
+    "height": _l("Height"),
+    "byte_size": _l("Size in bytes"),
+    "placeholder": _l("Placeholder"),
+    "shop_clicks": _l("Shop clicks"),
+    "source_url": _l("Source address"),
+    "source_url_hash": _l("Source address hash"),
+    "source_page_url": _l("Source page"),
+    "licence": _l("Licence"),
+    "credit": _l("Credit"),
+    "roles.name": _l("Role"),
+    "display_name": _l("Display name"),
 }
 
 
