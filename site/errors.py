@@ -113,11 +113,28 @@ def wants_json() -> bool:
     )
 
 
+#: Sec-Fetch-Dest of requests a browser makes for a part of a page, not for a page
+SUBRESOURCES = {"image", "script", "style", "font", "audio", "video", "track", "manifest"}
+
+
+def wants_text() -> bool:
+    """Plain text for a missing image, script or style: rendering the page layout for
+    it would cost a page render and take the flashed messages meant for the page
+    the browser is about to show (a staff member lost "turn on two-factor" that way)."""
+    return (
+        request.path.startswith(("/media/", "/static/"))
+        or request.headers.get("Sec-Fetch-Dest", "") in SUBRESOURCES
+    )
+
+
 def error_response(status: int, code: str, message: Any, **extra: Any) -> Any:
-    """Render one error as JSON or as the HTML page errors/<status>.html."""
+    """Render one error as JSON, as plain text for a part of a page, or as the HTML
+    page errors/<status>.html."""
     if wants_json() or request_ctx.url_adapter is None:  # no adapter: the Host was refused
         body = {"error": code, "message": str(message), **extra}
         return jsonify(body), status
+    if wants_text():
+        return current_app.response_class(str(message), status, mimetype="text/plain")
     if code == NotConfirmed.code:  # a friendly page with the resend button, not a bare 403
         return render_template("errors/confirm_first.html", status=status, code=code), status
     own_page = status in (403, 404, 413, 429, 500, 503)

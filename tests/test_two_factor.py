@@ -50,6 +50,29 @@ def test_staff_without_two_factor_are_sent_to_set_it_up(client, auth):
     assert client.get("/admin/comment/").status_code == 302
 
 
+def test_the_staff_notice_survives_a_missing_image_on_the_way(client, auth):
+    """Browser run: a missing thumbnail's 404 page, requested between the redirect
+    and the set-up page, rendered the layout and took the flashed notice."""
+    create_user("mod", roles=["moderator"])
+    auth.login("mod", "password-mod")
+    setup = client.get("/admin/").headers["Location"]
+    missing = client.get("/media/no-such-file-thumb.jpg", headers={"Sec-Fetch-Dest": "image"})
+    assert missing.status_code == 404
+    assert missing.mimetype == "text/plain"
+    page = client.get(setup).get_data(as_text=True)
+    assert "Staff must turn on two-factor login" in page
+
+
+def test_the_setup_page_says_two_factor_is_on_only_when_it_is(client, auth):
+    """Flask-Security passes primary_method as a translated name ("none" when off),
+    so the page said "Two-factor login is on" to everyone."""
+    create_user("alice")
+    auth.login("alice", "password-alice")
+    page = client.get("/tf-setup").get_data(as_text=True)
+    assert "Two-factor login is on for your account" not in page
+    assert "Use an authenticator app" in page
+
+
 def test_members_may_use_the_site_without_two_factor(client, auth):
     create_user("alice")
     auth.login("alice", "password-alice")
