@@ -18,7 +18,7 @@ from gallery.caching import pagecache
 from gallery.caching.kv import client_options, redis_store
 from gallery.extensions import babel, bootstrap, cache, csrf, db, limiter, mail, migrate
 from gallery.feeds import latest as feeds
-from gallery.i18n import select_locale
+from gallery.i18n import install_gettext, select_locale
 from gallery.jobs import queue as jobs_queue
 from gallery.jobs import worker as jobs_worker
 from gallery.media import ingest
@@ -117,6 +117,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_gettext(app)
     if app.config["CACHE_TYPE"] == "RedisCache":  # Flask-Caching on the same client
         with app.app_context():
             app.config["CACHE_REDIS_HOST"] = redis_store.client

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Request
 
@@ -62,6 +63,37 @@ def forget_previous_locale(sender: object, **_: object) -> None:
     context was already pushed (the test suite): a language switch would not show.
     """
     g.pop("_flask_babel", None)
+
+
+def request_translations() -> Any:
+    """The gettext catalogue of the current locale, found once per request and locale.
+
+    Flask-Babel looks it up afresh for every string (context, locale, its identifier,
+    the domain's cache); a page has a hundred strings. The catalogue is kept on
+    Flask-Babel's own per-request namespace next to the locale it belongs to, so
+    `force_locale` (which changes that locale) gets its own.
+    """
+    space = getattr(g, "_flask_babel", None) if g else None
+    if space is not None:
+        kept = getattr(space, "gallery_translations", None)
+        if kept is not None and kept[0] is getattr(space, "babel_locale", None):
+            return kept[1]
+    translations = get_translations()
+    space = getattr(g, "_flask_babel", None) if g else None
+    if space is not None and getattr(space, "babel_locale", None) is not None:
+        space.gallery_translations = (space.babel_locale, translations)
+    return translations
+
+
+def install_gettext(app: Flask) -> None:
+    """Templates' _(), ngettext() … through request_translations (after babel.init_app)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )
 
 
 #: The stored values staff see in the admin (statuses, report reasons, target types,

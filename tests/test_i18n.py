@@ -172,3 +172,20 @@ def test_every_ui_text_has_a_chinese_translation():
     }
     assert found, "nothing extracted: check babel.cfg"
     assert sorted(found - translated) == []
+
+
+def test_templates_find_the_catalogue_once_per_request_and_locale(app, client):
+    """The templates' _() keeps the request's catalogue (speed); a forced locale (a mail
+    in the recipient's language) still gets its own, and the next request starts afresh."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = "{{ _('Latest') }}"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string(page) == "Latest"
+        with force_locale("zh_Hans_CN"):
+            assert render_template_string(page) == "最新"
+        assert render_template_string(page) == "Latest"
+    english = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    chinese = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert ">Latest<" in english and ">最新<" in chinese

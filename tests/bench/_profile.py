@@ -112,6 +112,7 @@ CPROFILE_PARTS = [  # (label, substring of the file, function name); inclusive C
 ]
 REQUESTS = int(os.environ.get("GALLERY_PROFILE_REQUESTS", "40"))
 TOP = int(os.environ.get("GALLERY_PROFILE_TOP", "0"))  # also list the N costliest functions
+SORT = os.environ.get("GALLERY_PROFILE_SORT", "tottime")  # or cumulative
 
 
 def cprofile_inner(folder: Path) -> None:
@@ -148,7 +149,7 @@ def cprofile_inner(folder: Path) -> None:
         total = time.process_time() - started
         if TOP:
             print(f"--- {label}: the {TOP} functions with the most own CPU time")
-            pstats.Stats(profile).sort_stats("tottime").print_stats(TOP)
+            pstats.Stats(profile).sort_stats(SORT).print_stats(TOP)
         stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
         parts = {}
         for part, filename, function in CPROFILE_PARTS:
