@@ -213,6 +213,9 @@ def image_page(image: Any, views: int | str) -> str:
         is_owner=owner.is_owner(current_user, image),
         undo_until=owner.undo_until(image),
         may_hide_comments=owner.is_owner(current_user, image) or can("comment-hide"),
+        # asked once for the page, not once per comment
+        viewer_name=current_user.username if current_user.is_authenticated else None,
+        may_report=can("report"),
     )
 
 
