@@ -180,9 +180,8 @@ def image(image_id: int):
     kept in the page cache with a placeholder for the count; each request still
     reads the image (it may have been hidden) and counts its view."""
     visitor = is_visitor()
-    # the author (its card columns only) comes in the same statement, unless cached
-    options = [] if visitor else [cards.image_author()]
-    image = owner.image_for(current_user, image_id, options=options)
+    # the author (its card columns only) comes in the same statement
+    image = owner.image_for(current_user, image_id, options=[cards.image_author()])
     # views not flushed to the database yet, read before this view may trigger a flush
     views = image.views + pending_views(image.id)
     views += 1 if image.is_public and feeds.record_view(image, request) else 0
