@@ -156,7 +156,7 @@ def members_only_route(app):
 
     @app.post("/api/test/members-only")
     @permission_required("like")
-    def members_only():  # type: ignore[no-untyped-def]
+    def members_only() -> dict[str, bool]:
         return {"ok": True}
 
 

@@ -29,7 +29,7 @@ def test_404_json_under_api(client):
 @pytest.mark.fresh_app  # adds a route
 def test_403_not_confirmed_page_offers_a_new_mail(app, client, auth):
     @app.get("/test/needs-confirmation")
-    def needs_confirmation():  # type: ignore[no-untyped-def]
+    def needs_confirmation() -> None:
         raise NotConfirmed()
 
     create_user("newbie", confirmed=False)
@@ -46,7 +46,7 @@ def test_401_page_offers_login_with_next(app, client):
     from gallery.errors import NotLoggedIn
 
     @app.get("/test/needs-login")
-    def needs_login():  # type: ignore[no-untyped-def]
+    def needs_login() -> None:
         raise NotLoggedIn()
 
     response = client.get("/test/needs-login?x=1")
@@ -57,7 +57,7 @@ def test_401_page_offers_login_with_next(app, client):
 @pytest.mark.settings(PROPAGATE_EXCEPTIONS=False)
 def test_500_page_stands_alone(app, client):
     @app.get("/test/broken")
-    def broken():  # type: ignore[no-untyped-def]
+    def broken() -> None:
         raise RuntimeError("boom")
 
     response = client.get("/test/broken")
@@ -71,7 +71,7 @@ def test_500_page_stands_alone(app, client):
 @pytest.mark.settings(PROPAGATE_EXCEPTIONS=False)
 def test_500_json_under_api(app, client):
     @app.get("/api/test/broken")
-    def broken_api():  # type: ignore[no-untyped-def]
+    def broken_api() -> None:
         raise RuntimeError("boom")
 
     response = client.get("/api/test/broken")

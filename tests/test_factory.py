@@ -54,7 +54,7 @@ def test_proxy_fix_trusts_forwarded_for_only_when_configured(monkeypatch, tmp_pa
         app = create_app({"PROXY_FIX_HOPS": hops})
 
         @app.get("/whoami")
-        def whoami():  # type: ignore[no-untyped-def]
+        def whoami() -> str:
             from flask import request
 
             return request.remote_addr or ""

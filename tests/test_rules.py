@@ -106,3 +106,20 @@ def test_each_setting_has_its_one_default_in_config_default() -> None:
         unknown |= set(re.findall(r'config\[\s*"([A-Z_]+)"\s*\](?!\s*=[^=])', source)) - known
     assert second_defaults == []
     assert unknown == set()
+
+
+# no type checker runs (make lint is ruff and import-linter), so a type-checker pragma would
+# only look like a check; the code is written to need none
+TYPE_PRAGMA = re.compile(r"#\s*type:\s*" + "ignore")
+
+
+def test_no_type_checker_pragmas_without_a_type_checker() -> None:
+    root = Path(__file__).resolve().parents[1]
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("site", "tests", "scripts", "config")
+        for path in sorted((root / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if TYPE_PRAGMA.search(line)
+    ]
+    assert found == []

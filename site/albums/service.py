@@ -275,8 +275,8 @@ def albums_of(user: User) -> list[Album]:
     )
 
 
-def albums_containing(user: User, image: Image) -> list[Album]:
-    """The user's albums, those listing `image` marked by `.has_image` (for the picker)."""
+def albums_containing(user: User, image: Image) -> list[tuple[Album, bool]]:
+    """The user's albums, each with whether it lists `image` (for the picker)."""
     albums = albums_of(user)
     listed = set(
         db.session.scalars(
@@ -286,9 +286,7 @@ def albums_containing(user: User, image: Image) -> list[Album]:
             )
         )
     )
-    for album in albums:
-        album.has_image = album.id in listed  # type: ignore[attr-defined]
-    return albums
+    return [(album, album.id in listed) for album in albums]
 
 
 def changed() -> None:

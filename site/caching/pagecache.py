@@ -296,7 +296,7 @@ class FastHits:
 
 def init_app(app: Flask) -> None:
     """Put the fast path for cached visitor pages in front of the whole app."""
-    app.wsgi_app = FastHits(app)  # type: ignore[method-assign]
+    app.wsgi_app = FastHits(app)
 
 
 WARM_PATHS = ("/api/hot", "/api/picks", "/api/images", "/", "/hot", "/picks")

@@ -236,7 +236,7 @@ def perform(name: str, **kwargs: Any) -> Any:
 
     job = get_current_job()
     spec = JOBS[name]
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()
     with app.app_context():
         current = Progress(job, lines=int(app.config["JOBS_LOG_LINES"]))
         token = _progress.set(current)

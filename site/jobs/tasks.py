@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
-import os
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +185,7 @@ def crawl(url: str, **given: Any) -> str:
 
     allow_nets = tuple(given.pop("allow_nets", ()) or ())
     options = build_options(current_app.config, url, allow_nets, given)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()
     job = queue.progress().job
     child = multiprocessing.get_context("fork").Process(
         target=_crawl_child, args=(app, options, job.id if job else None), daemon=False
@@ -198,7 +196,7 @@ def crawl(url: str, **given: Any) -> str:
         child.join(CRAWL_POLL_SECONDS)
         if not stopping and queue.cancel_requested():
             stopping = True
-            os.kill(child.pid, signal.SIGTERM)  # type: ignore[arg-type]
+            child.terminate()  # SIGTERM: Scrapy stops gracefully
     current = queue.progress()
     saved = queue.fetch(job.id) if job else None
     current.absorb(saved.meta.get("progress") if saved else None)

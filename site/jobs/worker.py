@@ -128,7 +128,7 @@ def stop_threads(app: Flask) -> None:
 def _start_with_first_request() -> None:
     """Start the threads from a request a web server serves (it names itself in
     SERVER_SOFTWARE), never from a test client or a CLI command's own requests."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()
     if id(app) in _started or not request.environ.get("SERVER_SOFTWARE"):
         return
     start_threads(app)
@@ -152,7 +152,7 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 def worker_command(with_clock: bool, burst: bool, queues: tuple[str, ...]) -> None:
     """Run a job worker (RQ) on the site's Redis; Ctrl+C stops it after the running job."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()
     if app.config["JOBS_MODE"] == "sync":
         raise click.ClickException("JOBS_MODE is sync: jobs run where they are queued")
     connection = connection_for_worker(redis_store.client)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_security import current_user
@@ -16,7 +18,7 @@ from gallery.public.blueprints import bp
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])
-def account_profile():  # type: ignore[no-untyped-def]
+def account_profile() -> Any:
     """Edit the profile others see on /u/<username>; visitors are sent to log in."""
     if not current_user.is_authenticated:
         return redirect(url_for("security.login", next=url_for("public.account_profile")))

@@ -159,7 +159,7 @@ def remove_images_api(album_id: int) -> Any:
 
 @bp.get("/a/<ref>")
 @visitor_cached()
-def album(ref: str):  # type: ignore[no-untyped-def]
+def album(ref: str) -> Any:
     """One album: details, then its images in order with infinite scroll."""
     album = albums.find_album(ref)
     page = albums.album_page(album, request.args.get("cursor") or None, PAGE_SIZE)
@@ -199,7 +199,7 @@ def order_cards(album: Any) -> list[dict[str, Any]]:
 
 
 @bp.route("/albums/new", methods=["GET", "POST"])
-def new_album():  # type: ignore[no-untyped-def]
+def new_album() -> Any:
     """Create an album (optionally with one image, from the image page or the picker)."""
     check("image-upload")
     image_id = request.values.get("image_id", type=int)
@@ -224,7 +224,7 @@ def form_fields() -> dict[str, Any]:
 
 
 @bp.post("/a/<int:album_id>/edit")
-def edit_album(album_id: int):  # type: ignore[no-untyped-def]
+def edit_album(album_id: int) -> Any:
     check("image-upload")
     album = albums.owned_album(current_user, album_id)
     fields: dict[str, Any] = form_fields()
@@ -238,7 +238,7 @@ def edit_album(album_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/a/<int:album_id>/delete")
-def delete_album(album_id: int):  # type: ignore[no-untyped-def]
+def delete_album(album_id: int) -> Any:
     check("image-upload")
     album = albums.owned_album(current_user, album_id)
     albums.delete_album(album)
@@ -248,7 +248,7 @@ def delete_album(album_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/a/<int:album_id>/images")
-def album_images(album_id: int):  # type: ignore[no-untyped-def]
+def album_images(album_id: int) -> Any:
     """Add (`image_id` repeated) or remove (`remove`) images with a plain form."""
     check("image-upload")
     album = albums.owned_album(current_user, album_id)
@@ -264,7 +264,7 @@ def album_images(album_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/images/<int:image_id>/albums")
-def image_albums(image_id: int):  # type: ignore[no-untyped-def]
+def image_albums(image_id: int) -> Any:
     """The picker: add this image to one of your albums, or to a new one."""
     check("image-upload")
     image = owner_rules.owned_image(current_user, image_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
 from flask_security import current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,14 +23,14 @@ from gallery.social import notifications
 NOTIFICATION_PAGE_SIZE = 30
 
 
-def login_first():  # type: ignore[no-untyped-def]
+def login_first() -> Any:
     """Send a visitor to the login page, coming back here afterwards."""
     return redirect(url_for("security.login", next=request.full_path.rstrip("?")))
 
 
 @bp.get("/t/<tag>")
 @visitor_cached()
-def tag(tag: str):  # type: ignore[no-untyped-def]
+def tag(tag: str) -> Any:
     """The images of one tag, newest first, with infinite scroll."""
     found = tag_feeds.find_tag(tag)
     page = tag_feeds.tag_page(found, cursor_arg(), FEED_PAGE_SIZE)
@@ -43,7 +45,7 @@ def tag(tag: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/t/<tag>/trending")
 @permission_required("image-hide")
-def tag_trending(tag: str):  # type: ignore[no-untyped-def]
+def tag_trending(tag: str) -> Any:
     """A moderator keeps a tag out of the trending list (or lets it back)."""
     found = tag_feeds.find_tag(tag)
     hidden = request.form.get("hidden") == "1"
@@ -63,7 +65,7 @@ def tag_trending(tag: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/search")
 @visitor_cached()
-def search_page():  # type: ignore[no-untyped-def]
+def search_page() -> Any:
     """Images, tags and members matching the query; the navbar's box lands here."""
     q = (request.args.get("q") or "").strip()
     kind = search.clean_type(request.args.get("type"))
@@ -86,7 +88,7 @@ def search_page():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/following")
-def following():  # type: ignore[no-untyped-def]
+def following() -> Any:
     """The Following tab of /: images of the members you follow (members only)."""
     if not current_user.is_authenticated:
         return login_first()
@@ -100,7 +102,7 @@ def following():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/notifications")
-def notifications_list():  # type: ignore[no-untyped-def]
+def notifications_list() -> Any:
     """A member's notifications, newest first, keyset-paged."""
     if not current_user.is_authenticated:
         return login_first()
@@ -111,7 +113,7 @@ def notifications_list():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/notifications/read")
-def notifications_read():  # type: ignore[no-untyped-def]
+def notifications_read() -> Any:
     """Mark every notification read (the page's form)."""
     if not current_user.is_authenticated:
         return login_first()

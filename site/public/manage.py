@@ -80,7 +80,7 @@ def delete_comment(comment_id: int) -> Any:
 
 
 @bp.post("/images/<int:image_id>/edit")
-def edit_image_form(image_id: int):  # type: ignore[no-untyped-def]
+def edit_image_form(image_id: int) -> Any:
     user = member()
     image = owner.owned_image(user, image_id)
     if owner.edit(user, image, "page", {name: request.form.get(name, "") for name in EDITABLE}):
@@ -90,7 +90,7 @@ def edit_image_form(image_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/images/<int:image_id>/delete")
-def delete_image_form(image_id: int):  # type: ignore[no-untyped-def]
+def delete_image_form(image_id: int) -> Any:
     user = member()
     image = owner.owned_image(user, image_id)
     if owner.delete(user, image, "page"):
@@ -100,7 +100,7 @@ def delete_image_form(image_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/images/<int:image_id>/undo")
-def undo_delete_form(image_id: int):  # type: ignore[no-untyped-def]
+def undo_delete_form(image_id: int) -> Any:
     user = member()
     image = owner.image_for(user, image_id)
     if owner.undo_delete(user, image, "page"):
@@ -110,7 +110,7 @@ def undo_delete_form(image_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/comments/<int:comment_id>/delete")
-def delete_comment_form(comment_id: int):  # type: ignore[no-untyped-def]
+def delete_comment_form(comment_id: int) -> Any:
     user = member()
     comment = owner.comment_for(comment_id)
     owner.remove_comment(user, comment, "page")

@@ -40,10 +40,14 @@ class UploadFormRequest(Request):
     per-file limit. Decided before anything (the CSRF check included) reads the body."""
 
     @property
-    def max_content_length(self) -> int | None:  # type: ignore[override]
-        if self.method == "POST" and self.path == "/upload":
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is None and self.method == "POST" and self.path == "/upload":
             return form_upload_limit(current_app.config)
-        return current_app.config["MAX_CONTENT_LENGTH"]
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 def _files_in_request() -> int:

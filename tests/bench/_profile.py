@@ -150,7 +150,7 @@ def cprofile_inner(folder: Path) -> None:
         if TOP:
             print(f"--- {label}: the {TOP} functions with the most own CPU time")
             pstats.Stats(profile).sort_stats(SORT).print_stats(TOP)
-        stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+        stats = pstats.Stats(profile).stats
         parts = {}
         for part, filename, function in CPROFILE_PARTS:
             parts[part] = sum(

@@ -47,8 +47,9 @@ TEST_DEFAULTS = {
 def load_stack() -> Any:
     """scripts/stack.py as a module (it is a script, not part of the package)."""
     spec = importlib.util.spec_from_file_location("gallery_stack", ROOT / "scripts" / "stack.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     return module
 
 

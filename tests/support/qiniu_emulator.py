@@ -24,6 +24,7 @@ import time
 import uuid
 import zlib
 from dataclasses import dataclass
+from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -293,8 +294,9 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[bytes, st
     message = BytesParser(policy=HTTP).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + body
     )
+    assert isinstance(message, EmailMessage)  # the HTTP policy's message class
     fields = {}
-    for part in message.iter_parts():  # type: ignore[attr-defined]
+    for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         fields[name] = (part.get_payload(decode=True) or b"", part.get_content_type())
     return fields

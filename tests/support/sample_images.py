@@ -151,6 +151,13 @@ def tiff() -> bytes:
     return encode(gradient((100, 100)), "TIFF")
 
 
+def rgb_at(image: Image.Image, xy: tuple[int, int]) -> tuple[int, int, int]:
+    """One pixel's (red, green, blue)."""
+    pixel = image.convert("RGB").getpixel(xy)
+    assert isinstance(pixel, tuple)
+    return pixel[0], pixel[1], pixel[2]
+
+
 def has_metadata(data: bytes) -> list[str]:
     """The metadata markers found in a stored file (expected: none)."""
     found = [marker.decode() for marker in METADATA_MARKERS if marker in data]
