@@ -12,32 +12,12 @@ from sqlalchemy import select
 from gallery.extensions import db
 from gallery.models import User
 from gallery.roles import permission_required
+from tests.support.accounts import field_errors, outbox, page_text, register
 from tests.support.auth import csrf_token_from
 from tests.support.factories import create_user
 
 CONFIRM_LINK = re.compile(r"http://localhost(/confirm/[\w.\-]+)")
 RESET_LINK = re.compile(r"http://localhost(/reset/[\w.\-]+)")
-
-
-def outbox(app):
-    return getattr(app.extensions["mailman"], "outbox", [])
-
-
-def register(client, username="zoe", email="zoe@example.com", password="a-long-passphrase"):
-    return client.post(
-        "/register",
-        data={
-            "username": username,
-            "email": email,
-            "password": password,
-            "password_confirm": password,
-            "csrf_token": csrf_token_from(client, "/register"),
-        },
-    )
-
-
-def page_text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def test_register_confirm_login_logout(app, client, auth):
@@ -88,7 +68,7 @@ def test_registration_messages_a_person_understands(client):
         },
     )
     assert response.status_code == 200
-    errors = re.findall(r"invalid-feedback[^>]*>\s*([^<]+?)\s*<", page_text(response))
+    errors = field_errors(response)
     assert len(errors) >= 3, errors
     text = " ".join(errors)
     assert "Username" in text and "characters" in text

@@ -69,6 +69,25 @@ def test_500_page_stands_alone(app, client):
 
 
 @pytest.mark.settings(PROPAGATE_EXCEPTIONS=False)
+def test_503_page_stands_alone(app, client):
+    from gallery.errors import StorageUnavailable
+
+    @app.get("/test/storage-away")
+    def storage_away() -> None:
+        raise StorageUnavailable()
+
+    response = client.get("/test/storage-away")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    page = html(response)
+    assert "We will be right back" in page
+    assert "Image storage is not answering" in page
+    assert "Please try again in a moment." not in page  # that line is the 500 page's
+    assert 'class="navbar' not in page
+    assert 'href="/"' in page
+
+
+@pytest.mark.settings(PROPAGATE_EXCEPTIONS=False)
 def test_500_json_under_api(app, client):
     @app.get("/api/test/broken")
     def broken_api() -> None:

@@ -12,6 +12,7 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from tests.support.accounts import register
 from tests.support.auth import csrf_token_from
 from tests.support.factories import create_user
 
@@ -76,16 +77,7 @@ def test_login_error_in_chinese(client):
 
 def test_registration_mail_in_chinese(app, client):
     client.set_cookie("lang", "zh")
-    client.post(
-        "/register",
-        data={
-            "username": "xiaoming",
-            "email": "xiaoming@example.com",
-            "password": "a-long-passphrase",
-            "password_confirm": "a-long-passphrase",
-            "csrf_token": csrf_token_from(client, "/register"),
-        },
-    )
+    register(client, "xiaoming", "xiaoming@example.com")
     (mail,) = app.extensions["mailman"].outbox
     assert mail.subject == "欢迎来到 Gallery：请确认你的邮箱地址"
     assert "请打开这个链接确认你的邮箱地址" in mail.body

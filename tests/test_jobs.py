@@ -25,7 +25,8 @@ from gallery.jobs import schedule, tasks
 from gallery.models import AuditLog, Image, OperationRun, today
 from gallery.roles import sync_roles
 from tests.support import sample_images as samples
-from tests.support.auth import csrf, csrf_token_from, login_as
+from tests.support.accounts import register
+from tests.support.auth import csrf, login_as
 from tests.support.environment import FROZEN_NOW, REDIS_URL, base_config
 from tests.support.factories import create_image, create_user
 
@@ -97,16 +98,7 @@ def test_a_mail_is_sent_once_whatever_the_retries(app: Flask) -> None:
 
 
 def test_registration_mail_goes_through_the_mail_queue(app: Flask, client: Any) -> None:
-    response = client.post(
-        "/register",
-        data={
-            "username": "zoe",
-            "email": "zoe@example.com",
-            "password": "a-long-passphrase",
-            "password_confirm": "a-long-passphrase",
-            "csrf_token": csrf_token_from(client, "/register"),
-        },
-    )
+    response = register(client)
     assert response.status_code == 302
     finished = FinishedJobRegistry("mail", connection=redis_store.client).get_job_ids()
     assert len(finished) == 1

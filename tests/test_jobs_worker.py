@@ -5,18 +5,14 @@ its mail delivered on a retry once the SMTP server answers."""
 from __future__ import annotations
 
 import datetime as dt
-import email
 import re
 import signal
-import socket
 import time
 from collections.abc import Iterator
-from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
@@ -29,7 +25,7 @@ from gallery.jobs import queue as jobs
 from gallery.jobs.worker import ThreadWorker
 from gallery.models import OperationRun, User
 from gallery.roles import sync_roles
-from tests.support.auth import csrf_token_from
+from tests.support.accounts import register
 from tests.support.jobs import (
     real_redis_url,
     start_worker,
@@ -38,6 +34,7 @@ from tests.support.jobs import (
     worker_config,
 )
 from tests.support.jobs_worker import register_test_job
+from tests.support.mail import free_port, smtp_server, smtp_settings
 
 __all__ = ["real_redis_url"]  # the fixture, imported for the tests below
 
@@ -54,12 +51,7 @@ def worker_app(
         worker_config(
             tmp_path,
             real_redis_url,
-            MAIL_BACKEND="smtp",
-            MAIL_SERVER="127.0.0.1",
-            MAIL_PORT=smtp_port,
-            MAIL_USE_TLS=False,
-            MAIL_USE_SSL=False,
-            MAIL_TIMEOUT=5,
+            **smtp_settings(smtp_port),
             SMTP_TEST_PORT=smtp_port,
         )
     )
@@ -70,12 +62,6 @@ def worker_app(
         yield app
         db.session.remove()
         db.engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_a_job_whose_worker_is_killed_is_retried_to_completion(
@@ -117,29 +103,11 @@ def test_a_job_whose_worker_is_killed_is_retried_to_completion(
     assert [(r.args["attempt"], r.status) for r in records] == [(1, "running"), (2, "finished")]
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        return "250 Message accepted for delivery"
-
-
 def test_registration_succeeds_while_smtp_refuses_and_the_mail_arrives_on_retry(
     worker_app: Flask, fixed_clock: Any
 ) -> None:
     client = worker_app.test_client()
-    response = client.post(
-        "/register",
-        data={
-            "username": "zoe",
-            "email": "zoe@example.com",
-            "password": "a-long-passphrase",
-            "password_confirm": "a-long-passphrase",
-            "csrf_token": csrf_token_from(client, "/register"),
-        },
-    )
+    response = register(client)
     assert response.status_code == 302  # no SMTP server listens: the request did not wait on it
     assert db.session.scalar(select(User).where(User.username == "zoe")) is not None
     connection = connection_for_worker(redis_store.client)
@@ -147,10 +115,7 @@ def test_registration_succeeds_while_smtp_refuses_and_the_mail_arrives_on_retry(
     worker.work(burst=True)  # the first attempt: connection refused
     [job] = [j for j in jobs.job_lists()["scheduled"] if j["name"] == "send-mail"]
     assert job["retries_left"] == 4
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=worker_app.config["SMTP_TEST_PORT"])
-    controller.start()
-    try:
+    with smtp_server(worker_app.config["SMTP_TEST_PORT"]) as inbox:
         mover = RQScheduler(["mail"], connection=connection)
         mover.acquire_locks()
         mover.enqueue_scheduled_jobs()
@@ -159,10 +124,7 @@ def test_registration_succeeds_while_smtp_refuses_and_the_mail_arrives_on_retry(
         mover.enqueue_scheduled_jobs()
         worker.work(burst=True)
         mover.release_locks()
-    finally:
-        controller.stop()
     [message] = inbox.messages
     assert message["To"] == "zoe@example.com"
-    body = message.get_body(preferencelist=("plain",)).get_content()
-    assert re.search(r"/confirm/[\w.\-]+", body)
+    assert re.search(r"/confirm/[\w.\-]+", inbox.plain_text())
     assert jobs.fetch(job["id"]).get_status() == "finished"

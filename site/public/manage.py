@@ -79,34 +79,38 @@ def delete_comment(comment_id: int) -> Any:
 # --- the same from plain forms on the image page (no JavaScript needed) ------------------
 
 
+def back_to_image(image_id: int, done: bool, message: str, category: str) -> Any:
+    """The end of every plain form: commit, say what was done, back to the image page."""
+    db.session.commit()
+    if done:
+        flash(message, category)
+    return redirect(url_for("public.image", image_id=image_id))
+
+
 @bp.post("/images/<int:image_id>/edit")
 def edit_image_form(image_id: int) -> Any:
     user = member()
     image = owner.owned_image(user, image_id)
-    if owner.edit(user, image, "page", {name: request.form.get(name, "") for name in EDITABLE}):
-        flash(_("Your changes are saved."), "success")
-    db.session.commit()
-    return redirect(url_for("public.image", image_id=image.id))
+    fields = {name: request.form.get(name, "") for name in EDITABLE}
+    done = owner.edit(user, image, "page", fields)
+    return back_to_image(image.id, done, _("Your changes are saved."), "success")
 
 
 @bp.post("/images/<int:image_id>/delete")
 def delete_image_form(image_id: int) -> Any:
     user = member()
     image = owner.owned_image(user, image_id)
-    if owner.delete(user, image, "page"):
-        flash(_("The image is deleted. You can undo this for a while on its page."), "info")
-    db.session.commit()
-    return redirect(url_for("public.image", image_id=image.id))
+    done = owner.delete(user, image, "page")
+    message = _("The image is deleted. You can undo this for a while on its page.")
+    return back_to_image(image.id, done, message, "info")
 
 
 @bp.post("/images/<int:image_id>/undo")
 def undo_delete_form(image_id: int) -> Any:
     user = member()
     image = owner.image_for(user, image_id)
-    if owner.undo_delete(user, image, "page"):
-        flash(_("The image is back."), "success")
-    db.session.commit()
-    return redirect(url_for("public.image", image_id=image.id))
+    done = owner.undo_delete(user, image, "page")
+    return back_to_image(image.id, done, _("The image is back."), "success")
 
 
 @bp.post("/comments/<int:comment_id>/delete")
@@ -114,6 +118,4 @@ def delete_comment_form(comment_id: int) -> Any:
     user = member()
     comment = owner.comment_for(comment_id)
     owner.remove_comment(user, comment, "page")
-    db.session.commit()
-    flash(_("The comment is removed."), "info")
-    return redirect(url_for("public.image", image_id=comment.image_id))
+    return back_to_image(comment.image_id, True, _("The comment is removed."), "info")

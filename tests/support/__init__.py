@@ -10,6 +10,7 @@ another test module.
 - qiniu_emulator: a local Kodo emulator the real qiniu SDK talks to
 - crawl_site: a small website for the crawler tests
 - live: the e2e live server and browser helpers
+- mail: an SMTP server (aiosmtpd) on a free port and the settings that point the app at it
 - accounts: registering, field errors, the outbox, logged in or not
 - two_factor: codes computed from a key, staff with a fixed key, login with a code
 """
