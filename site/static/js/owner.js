@@ -63,17 +63,21 @@ function setupDelete() {
   const status = panel.querySelector("[data-owner-status]");
   const errorBox = panel.querySelector("[data-owner-error]");
   const details = panel.querySelector("[data-edit-details]");
+  // deleted: the Undo button instead of the edit and delete controls, and the page dimmed
+  const showDeleted = (deleted, message) => {
+    show(errorBox, "");
+    show(status, message);
+    form.hidden = deleted;
+    details.hidden = deleted;
+    undo.hidden = !deleted;
+    document.querySelector(".g-image-page").classList.toggle("is-deleted", deleted);
+  };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!window.confirm(panel.dataset.msgConfirm)) return;
     try {
       await api(panel.dataset.imageApi, { method: "DELETE" });
-      show(errorBox, "");
-      show(status, panel.dataset.msgDeleted);
-      form.hidden = true;
-      details.hidden = true;
-      undo.hidden = false;
-      document.querySelector(".g-image-page").classList.add("is-deleted");
+      showDeleted(true, panel.dataset.msgDeleted);
     } catch (error) {
       show(errorBox, error.message);
     }
@@ -82,12 +86,7 @@ function setupDelete() {
     undo.disabled = true;
     try {
       await api(`${panel.dataset.imageApi}/restore`, { method: "POST" });
-      show(errorBox, "");
-      show(status, panel.dataset.msgRestored);
-      form.hidden = false;
-      details.hidden = false;
-      undo.hidden = true;
-      document.querySelector(".g-image-page").classList.remove("is-deleted");
+      showDeleted(false, panel.dataset.msgRestored);
     } catch (error) {
       show(errorBox, error.message);
     } finally {
