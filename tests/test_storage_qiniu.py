@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from gallery.errors import StorageUnavailable
 from gallery.extensions import db
 from gallery.media import ingest as uploads
-from gallery.media.storage import QiniuStorage, get_storage, variant_keys
+from gallery.media.storage import get_storage, variant_keys
+from gallery.media.storage.qiniu import QiniuStorage
 from gallery.models import Image
 from tests.support import sample_images as samples
 from tests.support.auth import csrf, login_as

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from gallery.extensions import db
 from gallery.media import ingest as uploads
-from gallery.media.storage import LocalStorage, get_storage, variant_keys
+from gallery.media.storage import get_storage, variant_keys
+from gallery.media.storage.local import LocalStorage
 from gallery.models import AuditLog, Image
 from tests.support import sample_images as samples
 from tests.support.factories import create_user

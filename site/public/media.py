@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 
 from gallery.errors import NotFound
 from gallery.media.imaging import EXTENSIONS
-from gallery.media.storage import KEY_PATTERN, LocalStorage, get_storage
+from gallery.media.storage import KEY_PATTERN, get_storage
+from gallery.media.storage.local import LocalStorage
 from gallery.public.blueprints import bp
 
 MEDIA_MAX_AGE = 365 * 24 * 3600
