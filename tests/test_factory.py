@@ -63,3 +63,18 @@ def test_proxy_fix_trusts_forwarded_for_only_when_configured(monkeypatch, tmp_pa
             "/whoami", headers=headers, environ_base={"REMOTE_ADDR": "127.0.0.1"}
         )
         assert answer.get_data(as_text=True) == expected
+
+
+def test_sqlite_connections_keep_foreign_keys_wal_and_do_not_wait_for_the_disk(app):
+    from sqlalchemy import text
+
+    from gallery.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas")
+    with db.engine.connect() as connection:
+        pragmas = {
+            name: connection.execute(text(f"PRAGMA {name}")).scalar()
+            for name in ("foreign_keys", "journal_mode", "synchronous")
+        }
+    assert pragmas == {"foreign_keys": 1, "journal_mode": "wal", "synchronous": 1}  # 1: NORMAL
