@@ -13,14 +13,14 @@ import redis
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, select, text
 
 import gallery.extensions
 from gallery import create_app
 from gallery.caching import cache as caching
 from gallery.caching.kv import redis_store
 from gallery.extensions import db, limiter
-from gallery.models import User
+from gallery.models import Role, User
 from gallery.roles import sync_roles
 from tests.support.auth import AuthActions
 from tests.support.environment import (
@@ -92,8 +92,31 @@ def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def role_rows() -> list[dict[str, Any]]:
+    """The rows sync_roles() makes, kept by the first test of the session (see put_roles_back)."""
+    return []
+
+
+def put_roles_back(rows: list[dict[str, Any]]) -> None:
+    """The roles of sync_roles() in the emptied tables: made by it once per session, then
+    the same rows inserted in one statement (its lookups cost more than many a test)."""
+    if rows:
+        db.session.execute(insert(Role.__table__), rows)
+    else:
+        sync_roles()
+        db.session.flush()
+        rows.extend(dict(row) for row in db.session.execute(select(Role.__table__)).mappings())
+    db.session.commit()
+
+
 @pytest.fixture
-def app(request: pytest.FixtureRequest, tmp_path: Path, shared_app: Flask) -> Iterator[Flask]:
+def app(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    shared_app: Flask,
+    role_rows: list[dict[str, Any]],
+) -> Iterator[Flask]:
     """The app with empty tables, empty Redis, its own media folder and config.
 
     `@pytest.mark.settings(KEY=value)` (config of its own) or `@pytest.mark.fresh_app`
@@ -115,8 +138,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Path, shared_app: Flask) -> It
     with app.app_context():
         redis_store.client.flushdb()
         limiter.reset()
-        sync_roles()
-        db.session.commit()
+        put_roles_back(role_rows)
         try:
             yield app
         finally:
