@@ -27,6 +27,7 @@ from tests.support.environment import (
     DATABASE_URL,
     FROZEN_NOW,
     REDIS_URL,
+    TEMPLATE_CODE,
     StrictTemplateUndefined,
     base_config,
     create_database,
@@ -55,6 +56,7 @@ def build_app(folder: Path, settings: dict[str, Any] | None = None) -> Flask:
     finally:
         environment.undo()
     app.jinja_env.undefined = StrictTemplateUndefined  # typos fail
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE  # compiled once per session, not per app
     return app
 
 

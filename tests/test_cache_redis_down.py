@@ -16,7 +16,13 @@ from flask import Flask
 from gallery import create_app
 from gallery.extensions import db
 from tests.support.auth import Member
-from tests.support.environment import DATABASE_URL, REDIS_URL, base_config, empty_tables
+from tests.support.environment import (
+    DATABASE_URL,
+    REDIS_URL,
+    TEMPLATE_CODE,
+    base_config,
+    empty_tables,
+)
 from tests.support.factories import create_comment, create_image, create_user
 from tests.support.feeds import ids
 
@@ -60,7 +66,9 @@ def closed_port() -> int:
 def build_app(tmp_path: Any, redis_url: str | None, **settings: Any) -> Flask:
     config = base_config(tmp_path)
     config.update(REDIS_URL=redis_url, **settings)
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    return app
 
 
 @pytest.fixture

@@ -78,3 +78,16 @@ def test_sqlite_connections_keep_foreign_keys_wal_and_do_not_wait_for_the_disk(a
             for name in ("foreign_keys", "journal_mode", "synchronous")
         }
     assert pragmas == {"foreign_keys": 1, "journal_mode": "wal", "synchronous": 1}  # 1: NORMAL
+
+
+@pytest.mark.parametrize(
+    "fresh", [False, pytest.param(True, marks=pytest.mark.fresh_app)], ids=["shared", "fresh"]
+)
+def test_a_missing_name_fails_in_our_templates_compiled_or_loaded(app, fresh):
+    """The second app loads the first one's compiled templates (tests/support/environment.py
+    TEMPLATE_CODE); a name missing from one of our templates fails there all the same."""
+    from flask import render_template
+    from jinja2 import UndefinedError
+
+    with app.test_request_context("/"), pytest.raises(UndefinedError):
+        render_template("errors/500.html", message="boom")  # no status

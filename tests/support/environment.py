@@ -13,7 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import fakeredis
 import pytest
-from jinja2 import Undefined
+from jinja2 import BytecodeCache, Undefined
+from jinja2.bccache import Bucket
 from sqlalchemy import create_engine, make_url, text
 
 from gallery.extensions import db
@@ -89,6 +90,27 @@ class StrictTemplateUndefined(Undefined):
     __bool__ = _strict(Undefined.__bool__)
     __hash__ = _strict(Undefined.__hash__)
     __contains__ = _strict(lambda self, item: False)
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for the whole session: an app built for one test (settings of
+    its own) loads them instead of compiling each template again. A bucket holds the
+    template source's checksum, so a changed template is compiled anew."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self.code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+#: one per test process (each xdist worker has its own)
+TEMPLATE_CODE = SharedTemplateCode()
 
 
 def base_config(tmp_path: Any) -> dict[str, Any]:
