@@ -158,6 +158,8 @@ class QiniuStorage:
             expired = info.status_code == 401 and "expired" in (info.text_body or "")
             if not (info.need_retry() or (expired and attempt == 0)):
                 break
+            if attempt == self.retries:  # that was the last: no pause before giving up
+                break
             if not info.need_retry():
                 continue  # an expired token: a fresh one at once, on the same host
             time.sleep(min(0.1 * (attempt + 1), 0.5))
