@@ -103,12 +103,14 @@ def role_rows() -> list[dict[str, Any]]:
 def put_roles_back(rows: list[dict[str, Any]]) -> None:
     """The roles of sync_roles() in the emptied tables: made by it once per session, then
     the same rows inserted in one statement (its lookups cost more than many a test)."""
-    if rows:
+    empty = db.session.execute(select(Role.id).limit(1)).first() is None
+    if rows and empty:
         db.session.execute(insert(Role.__table__), rows)
-    else:
+    else:  # the first test, or roles left by a test outside this fixture (worker_app)
         sync_roles()
         db.session.flush()
-        rows.extend(dict(row) for row in db.session.execute(select(Role.__table__)).mappings())
+        if empty:
+            rows.extend(dict(row) for row in db.session.execute(select(Role.__table__)).mappings())
     db.session.commit()
 
 
