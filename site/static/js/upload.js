@@ -39,6 +39,18 @@ async function sniffType(file) {
   return null;
 }
 
+async function declaredSize(file, type) {
+  // The width and height a PNG or GIF header declares, read without decoding: a
+  // picture too large to decode (a pixel bomb) must still be refused by its size,
+  // and the browser may give up on decoding one before it says how big it is.
+  const head = new DataView(await file.slice(0, 24).arrayBuffer());
+  if (type === "image/png" && head.byteLength >= 24) return [head.getUint32(16), head.getUint32(20)];
+  if (type === "image/gif" && head.byteLength >= 10) {
+    return [head.getUint16(6, true), head.getUint16(8, true)];
+  }
+  return null;
+}
+
 function imageSize(url) {
   return new Promise((resolve) => {
     const img = new Image();
@@ -163,9 +175,12 @@ class UploadPage {
   async check(entry) {
     const { file } = entry;
     if (!entry.error && file.size > this.limits.bytes) entry.error = this.text.size;
-    if (!entry.error && !(await sniffType(file))) entry.error = this.text.type;
+    const type = entry.error ? null : await sniffType(file);
+    if (!entry.error && !type) entry.error = this.text.type;
     if (!entry.error) {
-      const size = await imageSize(entry.url);
+      const declared = await declaredSize(file, type);
+      const tooLarge = declared && declared[0] * declared[1] > this.limits.pixels;
+      const size = tooLarge ? declared : await imageSize(entry.url);
       if (!size) entry.error = this.text.unreadable;
       else if (size[0] * size[1] > this.limits.pixels) {
         entry.error = this.text.pixels.replace("{dims}", `${size[0]}×${size[1]}`);
