@@ -23,7 +23,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from werkzeug.serving import make_server
 
 from gallery import create_app
 from gallery.caching.kv import redis_store
@@ -35,7 +34,14 @@ from tests.support.environment import (
     base_config,
     require_service,
 )
-from tests.support.live import CHROMIUM, CHROMIUM_ARGS, LiveServer, free_port, login_through_form
+from tests.support.live import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LiveServer,
+    free_port,
+    live_wsgi_server,
+    login_through_form,
+)
 
 E2E_DIR = Path(__file__).resolve().parent
 
@@ -88,7 +94,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         db.session.commit()
         db.session.remove()
     port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = live_wsgi_server(app, port)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

@@ -22,7 +22,7 @@ from gallery.roles import sync_roles
 from tests.support.crawl_site import MAX_IMAGE_BYTES, MIN_SIZE, serve_site
 from tests.support.environment import base_config
 from tests.support.factories import create_user
-from tests.support.live import CHROMIUM, free_port, login_through_form
+from tests.support.live import CHROMIUM, free_port, live_wsgi_server, login_through_form
 
 pytest.importorskip("scrapy")
 
@@ -32,8 +32,6 @@ def thread_mode_server(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Flask, str]]:
     """A live server with the embedded defaults of `make run` (not the suite's sync mode)."""
-    from werkzeug.serving import make_server
-
     monkeypatch.setenv("GALLERY_INSTANCE_PATH", str(tmp_path / "instance"))
     config = base_config(tmp_path)
     config.update(
@@ -56,7 +54,7 @@ def thread_mode_server(
         db.session.commit()
         db.session.remove()
     port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = live_wsgi_server(app, port)
     thread = threading.Thread(target=server.serve_forever, name="jobs-live-server", daemon=True)
     thread.start()
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from gallery.extensions import db
 from tests.support.factories import create_user
@@ -22,6 +23,34 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+BODY_KEY = "gallery.test.body"
+
+
+class ClosingRequestHandler(WSGIRequestHandler):
+    """Werkzeug's development server skips closing a response when the browser drops
+    the connection while it drains the request (a page left while a thumbnail was
+    still loading): the open file is then reported as a ResourceWarning in whatever
+    test runs next. This handler closes it."""
+
+    def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
+        body = (environ or {}).pop(BODY_KEY, None)
+        if body is not None and hasattr(body, "close"):
+            body.close()
+
+
+def live_wsgi_server(app: Flask, port: int) -> BaseWSGIServer:
+    """A threaded development server for the browser tests on 127.0.0.1:`port`."""
+
+    def remembering(environ: dict[str, Any], start_response: Any) -> Any:
+        body = app(environ, start_response)
+        environ[BODY_KEY] = body
+        return body
+
+    return make_server(
+        "127.0.0.1", port, remembering, threaded=True, request_handler=ClosingRequestHandler
+    )
 
 
 def unique(prefix: str = "user") -> str:
