@@ -77,36 +77,23 @@ def visitor_cached(ttl: int | None = None, shared: bool = False) -> Callable[[F]
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if request.method != "GET":
+            visitor = is_visitor()
+            if request.method != "GET" or not (visitor or shared):
                 return member_response(view(*args, **kwargs))
-            if not is_visitor():
-                if not shared or not cache.redis_available():
-                    return member_response(view(*args, **kwargs))
-                seconds = ttl or int(current_app.config["FEED_PAGE_CACHE_SECONDS"])
-                try:
-                    body, mimetype = cache.remember(
-                        page_key(),
-                        partial(rendered_page, view, args, kwargs),
-                        seconds,
-                        dump_page,
-                        load_page,
-                    )
-                except Uncacheable as skipped:
-                    return member_response(skipped.response)
-                return member_response(Response(body, mimetype=mimetype))
+            answer = edge_cacheable if visitor else member_response
             if not cache.redis_available():
-                return edge_cacheable(make_response(view(*args, **kwargs)))
-            seconds = ttl or int(current_app.config["FEED_PAGE_CACHE_SECONDS"])
+                return answer(make_response(view(*args, **kwargs)))
             rendered: list[Response] = []
-
-            def render() -> tuple[bytes, str]:
-                return rendered_page(view, args, kwargs, rendered)
-
+            render = partial(rendered_page, view, args, kwargs, rendered if visitor else None)
             try:
-                body, mimetype = cache.remember(page_key(), render, seconds, dump_page, load_page)
+                body, mimetype = cache.remember(
+                    page_key(), render, page_seconds(ttl), dump_page, load_page
+                )
             except Uncacheable as skipped:
-                return skipped.response
+                return skipped.response if visitor else member_response(skipped.response)
             response = rendered[0] if rendered else Response(body, mimetype=mimetype)
+            if not visitor:
+                return member_response(response)
             response.headers[HEADER] = "miss" if rendered else "hit"
             if shared:
                 response.headers[SCOPE_HEADER] = "shared"
@@ -115,6 +102,16 @@ def visitor_cached(ttl: int | None = None, shared: bool = False) -> Callable[[F]
         return wrapped
 
     return decorator
+
+
+def page_seconds(ttl: int | None = None) -> int:
+    """How long a cached page or block stays fresh: `ttl`, else FEED_PAGE_CACHE_SECONDS."""
+    return ttl or int(current_app.config["FEED_PAGE_CACHE_SECONDS"])
+
+
+def remembered_text(name: str, render: Callable[[], str]) -> str:
+    """Rendered text kept under `name`, rendered once per cache generation."""
+    return cache.remember(name, render, page_seconds(), str.encode, bytes.decode)
 
 
 def rendered_page(
@@ -145,9 +142,8 @@ def cached_page(render: Callable[[], str]) -> str:
             raise Uncacheable(make_response(page))
         return page
 
-    seconds = int(current_app.config["FEED_PAGE_CACHE_SECONDS"])
     try:
-        return cache.remember(page_key(), checked, seconds, str.encode, bytes.decode)
+        return remembered_text(page_key(), checked)
     except Uncacheable as skipped:
         return skipped.response.get_data(as_text=True)
 
@@ -167,10 +163,7 @@ def shared_content(template: str, block: str, context: Callable[[], dict[str, An
         current_app.update_template_context(values)
         return "".join(page.blocks[block](page.new_context(values)))
 
-    seconds = int(current_app.config["FEED_PAGE_CACHE_SECONDS"])
-    html = cache.remember(
-        cache.key("block", block, page_key()), render_block, seconds, str.encode, bytes.decode
-    )
+    html = remembered_text(cache.key("block", block, page_key()), render_block)
     return render_template(template, shared_html=Markup(html))
 
 
