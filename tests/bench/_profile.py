@@ -167,16 +167,22 @@ def cprofile_inner(folder: Path) -> None:
         print(f"| {part} | " + " | ".join(cells) + " |")
 
 
+def seeded(redis: h.RedisServer, folder: Path) -> dict[str, str]:
+    """Start the bench's Redis and seed the bench data; the environment for the app."""
+    redis.start()
+    env = h.environment(folder, redis.url)
+    code_path(env, folder)
+    print("seeding…", flush=True)
+    h.seed(env, 100, 300, 3)
+    return env
+
+
 def cprofile_main() -> None:
     with h.temporary_folder() as name:
         folder = Path(name)
         redis = h.RedisServer(h.free_port(7792, set()), folder)
         try:
-            redis.start()
-            env = h.environment(folder, redis.url)
-            code_path(env, folder)
-            print("seeding…", flush=True)
-            h.seed(env, 100, 300, 3)
+            env = seeded(redis, folder)
             command = [sys.executable, "-m", "tests.bench._profile", "--inner", str(folder)]
             subprocess.run(command, env=env, cwd=h.ROOT, check=True)
         finally:
@@ -190,11 +196,7 @@ def main() -> None:
         redis = h.RedisServer(h.free_port(7790, taken), folder)
         gallery: h.Gunicorn | None = None
         try:
-            redis.start()
-            env = h.environment(folder, redis.url)
-            code_path(env, folder)
-            print("seeding…", flush=True)
-            h.seed(env, 100, 300, 3)
+            env = seeded(redis, folder)
             gallery = h.start_gunicorn(
                 "gallery", "gallery:create_app()", h.free_port(7760, taken), env, folder, None
             )
