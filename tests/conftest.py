@@ -139,6 +139,7 @@ def app(
     app.config["MEDIA_ROOT"] = str(tmp_path / "media")
     app.extensions.pop("gallery_storage", None)  # built again on the media folder above
     caching.init_app(app)  # a closed breaker
+    app.extensions["gallery_shells"].pages.clear()  # no member layout of an earlier test
     with app.app_context():
         redis_store.client.flushdb()
         limiter.reset()

@@ -245,3 +245,23 @@ def test_a_page_view_leaves_the_stored_session_as_it_was(app, client, auth):
     for path in ("/", "/api/images", "/api/notifications", "/account/security"):
         assert client.get(path).status_code == 200, path
         assert interface.client.get(store_id) == stored, path
+
+
+def test_an_unchanged_session_is_extended_at_most_once_a_minute_per_worker(app, client, auth):
+    """Issue 15: every logged-in request spent a Redis round trip extending its session;
+    a lifetime of days loses nothing when that happens once a minute."""
+    create_user("bob")
+    auth.login("bob", "password-bob")
+    cookie = client.get_cookie("session", domain="localhost").value
+    interface = app.session_interface
+    with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
+        store_id = interface._get_store_id(interface.open_session(app, request).sid)
+    lifetime = int(app.permanent_session_lifetime.total_seconds())
+    client.get("/api/notifications")  # extended now
+    assert interface.client.ttl(store_id) > lifetime - 5
+    interface.client.expire(store_id, 100)
+    client.get("/api/notifications")  # within the minute: left as it is
+    assert interface.client.ttl(store_id) <= 100
+    interface.touched[store_id] -= app.config["SESSION_TOUCH_SECONDS"]  # a minute later
+    client.get("/api/notifications")
+    assert interface.client.ttl(store_id) > lifetime - 5

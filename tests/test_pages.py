@@ -15,8 +15,9 @@ from sqlalchemy import select
 from gallery.extensions import db
 from gallery.feeds import cards
 from gallery.feeds.picks import ensure_automatic_picks
-from gallery.models import Image, Pick, User, today, utcnow
+from gallery.models import Image, Pick, Role, User, today, utcnow
 from gallery.moderation import actions as moderation
+from tests.support.auth import AuthActions
 from tests.support.factories import create_comment, create_image, create_user
 from tests.support.feeds import body, card_ids, count_statements, feed_ids, make_images
 
@@ -265,6 +266,44 @@ def test_members_home_takes_its_feed_from_the_shared_cache(
     )
     db.session.commit()
     assert hidden not in feed_ids(body(client.get("/")))  # a change reaches the members
+
+
+@pytest.mark.settings(PICKS_PER_DAY=0)
+def test_a_members_home_layout_is_kept_per_worker_and_follows_the_member(
+    app: Any, client: Any, auth: Any, alice: Any
+) -> None:
+    """Issue 15: the navbar and layout around the shared feed were rendered for every
+    member request; a worker keeps them per member state, with this request's token."""
+    image = make_images(alice, 1)[0]
+    bob = create_user("bob")
+    auth.login("bob", "password-bob")
+    shells = app.extensions["gallery_shells"].pages
+    body(client.get("/"))
+    page = body(client.get("/"))
+    assert len([key for key in shells if key[0] == "public/index.html"]) == 1  # kept, reused
+    assert feed_ids(page) == [image.id] and ">bob<" in page
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
+    assert "\x00" not in page
+    marked = client.post("/api/notifications/read", headers={"X-CSRFToken": token})
+    assert marked.status_code == 200  # the page carries this member's own token
+    # what the layout shows changes with the member: the bell, a flash, the roles
+    own = create_image(bob)
+    carol = app.test_client()
+    AuthActions(carol).login("alice", "password-alice")
+    carol_page = body(carol.get("/"))
+    assert ">alice<" in carol_page and ">bob<" not in carol_page
+    carol_token = re.search(r'name="csrf-token" content="([^"]+)"', carol_page)[1]
+    liked = carol.post(f"/api/images/{own.id}/like", headers={"X-CSRFToken": carol_token})
+    assert liked.status_code == 200
+    assert "data-bell-count>1<" in body(client.get("/"))
+    with client.session_transaction() as stored:
+        stored["_flashes"] = [("info", "A message shown once")]
+    assert "A message shown once" in body(client.get("/"))
+    assert "A message shown once" not in body(client.get("/"))
+    assert 'href="/admin/"' not in body(client.get("/"))
+    bob.roles.append(db.session.scalar(select(Role).where(Role.name == "moderator")))
+    db.session.commit()
+    assert 'href="/admin/"' in body(client.get("/"))
 
 
 def test_members_get_the_shared_json_feed_privately(

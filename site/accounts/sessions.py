@@ -3,6 +3,7 @@ session id at every login and logout, and "log out everywhere"."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, current_app, session
@@ -15,6 +16,8 @@ from flask_session.redis import RedisSessionInterface
 from gallery.caching.cache import REDIS_ERRORS, breaker
 from gallery.extensions import security
 
+TOUCHED_MAX = 10_000  # sessions a worker remembers having extended
+
 
 class GallerySessionInterface(RedisSessionInterface):
     """Flask-Session's Redis store behind the Redis circuit breaker.
@@ -26,6 +29,11 @@ class GallerySessionInterface(RedisSessionInterface):
 
     fallback = SecureCookieSessionInterface()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: store id → when this worker last extended it (time.monotonic)
+        self.touched: dict[str, float] = {}
+
     def _upsert_session(self, session_lifetime: Any, session: Any, store_id: str) -> None:
         """Write the session only when this request changed it; otherwise just extend it.
 
@@ -34,11 +42,26 @@ class GallerySessionInterface(RedisSessionInterface):
         form POST and ended after it then wrote the old contents back, and the POST's
         change (a two-factor set-up step, a login) was lost.
         """
-        if not session.modified and self.client.expire(
-            store_id, int(session_lifetime.total_seconds())
-        ):
-            return
+        if not session.modified:
+            if self.recently_touched(store_id):
+                return
+            if self.client.expire(store_id, int(session_lifetime.total_seconds())):
+                return
         super()._upsert_session(session_lifetime, session, store_id)
+        self.touched.pop(store_id, None)
+
+    def recently_touched(self, store_id: str) -> bool:
+        """Whether this worker extended the session less than SESSION_TOUCH_SECONDS ago
+        (a lifetime of days loses nothing by a minute); else it notes this touch."""
+        seconds = current_app.config["SESSION_TOUCH_SECONDS"]
+        now = time.monotonic()
+        last = self.touched.get(store_id)
+        if last is not None and now - last < seconds:
+            return True
+        if len(self.touched) >= TOUCHED_MAX:
+            self.touched.clear()
+        self.touched[store_id] = now
+        return False
 
     def open_session(self, app: Flask, request: Any) -> Any:
         state = breaker()

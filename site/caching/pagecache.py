@@ -8,6 +8,7 @@ from functools import partial, wraps
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, make_response, render_template, request, session
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.wrappers import Request
 
@@ -148,10 +149,42 @@ def cached_page(render: Callable[[], str]) -> str:
         return skipped.response.get_data(as_text=True)
 
 
-def shared_content(template: str, block: str, context: Callable[[], dict[str, Any]]) -> Any:
+#: where a member page's shell takes the shared block and the CSRF token (shared_content)
+BLOCK_MARK = "\x00block\x00"
+TOKEN_MARK = "\x00csrf\x00"
+
+
+class Shells:
+    """The rest of a member's page around its shared block (layout, navbar), rendered
+    once per worker for each `viewer` key and kept in memory: the key holds everything
+    that part shows (who, their roles, unread count, language, URL), so an entry never
+    goes stale, and a full table is simply emptied."""
+
+    MAX = 2048
+
+    def __init__(self) -> None:
+        self.pages: dict[tuple[Any, ...], str] = {}
+
+    def get(self, key: tuple[Any, ...], render: Callable[[], str]) -> str:
+        shell = self.pages.get(key)
+        if shell is None:
+            if len(self.pages) >= self.MAX:
+                self.pages.clear()
+            shell = self.pages[key] = render()
+        return shell
+
+
+def shared_content(
+    template: str,
+    block: str,
+    context: Callable[[], dict[str, Any]],
+    viewer: tuple[Any, ...] | None = None,
+) -> Any:
     """A member's page whose `block` is the same for every member (the home page's feed):
     that block is rendered once per page key and cache generation and kept in the
-    cache; the rest of the page (navbar, CSRF token) is rendered for this member.
+    cache; the rest of the page (navbar, CSRF token) is rendered for this member, or,
+    given `viewer` (a key of everything that rest shows, see Shells), taken from this
+    worker's memory with the member's CSRF token put in.
     The layout shows `shared_html` instead of the block when it is given."""
     if not cache.redis_available():
         return render_template(template, **context())
@@ -164,7 +197,18 @@ def shared_content(template: str, block: str, context: Callable[[], dict[str, An
         return "".join(page.blocks[block](page.new_context(values)))
 
     html = remembered_text(cache.key("block", block, page_key()), render_block)
-    return render_template(template, shared_html=Markup(html))
+    if viewer is None:
+        return render_template(template, shared_html=Markup(html))
+    token = generate_csrf()
+
+    def render_shell() -> str:
+        page = render_template(template, shared_html=Markup(BLOCK_MARK))
+        return page.replace(token, TOKEN_MARK)
+
+    shells: Shells = current_app.extensions["gallery_shells"]
+    shell = shells.get((template, block, *viewer), render_shell)
+    before, _, after = shell.partition(BLOCK_MARK)
+    return before.replace(TOKEN_MARK, token) + html + after.replace(TOKEN_MARK, token)
 
 
 def edge_cacheable(response: Response) -> Response:
@@ -290,6 +334,7 @@ class FastHits:
 def init_app(app: Flask) -> None:
     """Put the fast path for cached visitor pages in front of the whole app."""
     app.wsgi_app = FastHits(app)
+    app.extensions["gallery_shells"] = Shells()
 
 
 WARM_PATHS = ("/api/hot", "/api/picks", "/api/images", "/", "/hot", "/picks")

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask_security import current_user
-from sqlalchemy.exc import SQLAlchemyError
 
 from gallery.caching.pagecache import visitor_cached
 from gallery.extensions import db
@@ -16,6 +15,7 @@ from gallery.feeds.following import following_page
 from gallery.media.captions import caption_parts
 from gallery.moderation.actions import audit
 from gallery.public.blueprints import bp
+from gallery.public.layout import unread_notifications
 from gallery.public.pages import FEED_PAGE_SIZE, cursor_arg
 from gallery.roles import can, permission_required
 from gallery.social import notifications
@@ -120,15 +120,6 @@ def notifications_read() -> Any:
     notifications.mark_read(current_user)
     db.session.commit()
     return redirect(url_for("public.notifications_list"))
-
-
-def unread_notifications() -> int:
-    """The bell's number for the navbar (Redis; 0 for visitors). An error page rendered
-    while the database is down still renders, without the number."""
-    try:
-        return notifications.unread_count(current_user)
-    except SQLAlchemyError:
-        return 0
 
 
 @bp.app_context_processor

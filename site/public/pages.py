@@ -41,6 +41,7 @@ from gallery.moderation import actions as moderation
 from gallery.moderation import owner
 from gallery.public import albums as album_views
 from gallery.public.blueprints import bp
+from gallery.public.layout import layout_viewer
 from gallery.roles import can, permission_required
 from gallery.social import follows, interactions
 from gallery.urls import safe_next
@@ -83,7 +84,7 @@ def index():
     """Today's picks pinned on top (first page only), then the latest feed. Its content
     is the same for every member, so members get it from the cache too."""
     if not is_visitor():
-        return shared_content("public/index.html", "content", home_context)
+        return shared_content("public/index.html", "content", home_context, layout_viewer())
     return render_template("public/index.html", **home_context())
 
 

@@ -9,7 +9,7 @@ round, p99 and the ratio to hello-world in the same run.
 
 GALLERY_BENCH_SECONDS (default 5) per URL and round, GALLERY_BENCH_ROUNDS (2),
 GALLERY_BENCH_PORT (7700: the first of the ports tried), GALLERY_BENCH_WORKERS
-(default: config/gunicorn.conf.py's 2 × cores + 1).
+(default: config/gunicorn.conf.py's 2 × cores + 1), GALLERY_BENCH_ONLY (a few rows).
 """
 
 from __future__ import annotations
@@ -96,6 +96,13 @@ P99_LIMIT_MS = 60.0  # issue 15: p99 of every URL with a target under 60 ms
 FAULT_MAX_MS = 1000.0  # issue 10: no request slower than 1 s while Redis is away
 
 
+def chosen(row: Row) -> bool:
+    """GALLERY_BENCH_ONLY="/ member,/images": only the rows whose label contains one of
+    these (hello-world always), for a quick look at a few pages; unset: every row."""
+    wanted = [part for part in os.environ.get("GALLERY_BENCH_ONLY", "").split(",") if part]
+    return not wanted or row.via == "hello" or any(part in row.label for part in wanted)
+
+
 def run(echo: h.Echo) -> None:
     started = time.monotonic()
     with h.temporary_folder() as name:
@@ -145,7 +152,7 @@ def run(echo: h.Echo) -> None:
                 + (f":{nginx.port}" if nginx else "not installed (rows skipped)")
                 + f"; Redis: its own on :{redis.port}"
             )
-            rows = [row for row in ROWS if row.via != "nginx" or nginx]
+            rows = [row for row in ROWS if (row.via != "nginx" or nginx) and chosen(row)]
             ports = {"gunicorn": gallery.port, "hello": hello.port}
             if nginx:
                 ports["nginx"] = nginx.port
@@ -172,7 +179,7 @@ def run(echo: h.Echo) -> None:
                         echo(f"    worker replacement during this measurement: {line}")
                     results[row.label].append(result)
             medians = {label: median(samples) for label, samples in results.items()}
-            if nginx:
+            if nginx and not os.environ.get("GALLERY_BENCH_ONLY"):
                 for row in FAULT_ROWS:
                     echo(f"  Redis {row.redis}: {row.label}")
                     if row.redis == "paused":
