@@ -138,3 +138,40 @@ def test_a_batch_older_than_the_flush_interval_is_written(app, image, fixed_cloc
     view(app, image, ip="198.51.100.2")
     db.session.rollback()  # a new snapshot: the flush wrote on its own connection
     assert db.session.get(Image, image.id).views == 2
+
+
+def test_the_image_page_counts_in_one_redis_round_trip_when_the_view_is_not_new(
+    app, client, image, monkeypatch
+):
+    """Issue 15: a visitor's image page read the buffered views and marked the visitor as
+    seen in two Redis round trips (then read its cached page in a third)."""
+    headers = {"User-Agent": BROWSER}
+    first = client.get(f"/images/{image.id}", headers=headers).get_data(as_text=True)
+    assert "data-views>1<" in first
+    trips: list[str] = []
+    redis_client = redis_store.client
+    real_command, real_pipeline = redis_client.execute_command, redis_client.pipeline
+
+    def command(*args, **kwargs):
+        trips.append(str(args[0]))
+        return real_command(*args, **kwargs)
+
+    def pipeline(*args, **kwargs):
+        pipe = real_pipeline(*args, **kwargs)
+        real_execute = pipe.execute
+
+        def execute(*a, **kw):
+            trips.append("pipeline")
+            return real_execute(*a, **kw)
+
+        pipe.execute = execute
+        return pipe
+
+    monkeypatch.setattr(redis_client, "execute_command", command)
+    monkeypatch.setattr(redis_client, "pipeline", pipeline)
+    again = client.get(f"/images/{image.id}", headers=headers).get_data(as_text=True)
+    assert "data-views>1<" in again  # the same visitor: not counted twice
+    assert trips == ["pipeline", "MGET"], trips  # views and seen-mark, then the cached page
+    other = client.get(f"/images/{image.id}", headers={"User-Agent": BROWSER + " Firefox"})
+    assert "data-views>2<" in other.get_data(as_text=True)
+    assert pending(image) == 2

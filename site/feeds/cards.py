@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -135,8 +136,10 @@ def with_authors(statement: Any) -> Any:
     return statement.options(image_author())
 
 
+@functools.cache
 def image_author() -> Any:
-    """The loader option for an image query's author (its card columns only)."""
+    """The loader option for an image query's author (its card columns only); built
+    once, as SQLAlchemy's options are immutable."""
     return joinedload(Image.author).load_only(*AUTHOR_COLUMNS)
 
 

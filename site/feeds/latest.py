@@ -24,6 +24,7 @@ from gallery.feeds.hot import HOT_KEY, forget_hot, hot_entry, set_hot
 from gallery.feeds.hot import bump_hot as bump_hot
 from gallery.feeds.views import flush_views as flush_views
 from gallery.feeds.views import record_view as record_view
+from gallery.feeds.views import views_with_this_one as views_with_this_one
 from gallery.models import VISIBLE, Image, User
 from gallery.numbers import in_range
 from gallery.signals import albums_changed, image_changed, picks_changed

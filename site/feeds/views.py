@@ -45,19 +45,52 @@ def visitor_key(request: Request) -> str:
     return "v" + hmac.new(secret, material, hashlib.sha256).hexdigest()[:24]
 
 
+def seen_key(image: Image, request: Request) -> str:
+    """The Redis key that marks this visitor as counted for `image` (VIEW_DEDUP_SECONDS)."""
+    return f"{SEEN_PREFIX}{image.id}:{visitor_key(request)}"
+
+
 def record_view(image: Image, request: Request) -> bool:
     """Count one view of `image` unless this visitor was counted in the last 30 minutes
     or is a bot; True when it counted. Without Redis nothing is counted."""
     if is_bot(request.user_agent.string):
         return False
+    key = seen_key(image, request)
+    dedup_seconds = int(current_app.config["VIEW_DEDUP_SECONDS"])
+    first = cache.guarded(
+        lambda: redis_store.client.set(key, b"1", nx=True, ex=dedup_seconds), None
+    )
+    return bool(first) and counted(image)
+
+
+def views_with_this_one(image: Image, request: Request) -> int:
+    """The views the image page shows: stored, buffered in Redis (read before this view
+    may flush them) and this view when it counts (record_view's rules), in one Redis
+    round trip when it does not count."""
+    counts = image.is_public and not is_bot(request.user_agent.string)
+
+    def read() -> list[Any]:
+        pipe = redis_store.client.pipeline(transaction=False)
+        pipe.hget(PENDING_VIEWS_KEY, image.id)
+        if counts:
+            seconds = int(current_app.config["VIEW_DEDUP_SECONDS"])
+            pipe.set(seen_key(image, request), b"1", nx=True, ex=seconds)
+        return pipe.execute()
+
+    answers = cache.guarded(read, None)
+    if answers is None:
+        return image.views
+    views = image.views + int(answers[0] or 0)
+    return views + 1 if counts and answers[1] and counted(image) else views
+
+
+def counted(image: Image) -> bool:
+    """Add a view of `image`, its visitor just marked as seen: buffered in Redis, the hot
+    score bumped, and the buffer flushed when it is full or old. False without Redis."""
     config = current_app.config
-    seen_key = f"{SEEN_PREFIX}{image.id}:{visitor_key(request)}"
-    dedup_seconds = int(config["VIEW_DEDUP_SECONDS"])
 
     def count() -> tuple[int, float] | None:
         client = redis_store.client
-        if not client.set(seen_key, b"1", nx=True, ex=dedup_seconds):
-            return None
         pipe = client.pipeline(transaction=False)
         pipe.hincrby(PENDING_VIEWS_KEY, image.id, 1)
         pipe.incr(TOTAL_KEY)
@@ -66,11 +99,11 @@ def record_view(image: Image, request: Request) -> bool:
         _, total, _, started = pipe.execute()
         return int(total), float(started)
 
-    counted = cache.guarded(count, None)
-    if counted is None:
+    buffered = cache.guarded(count, None)
+    if buffered is None:
         return False
     bump_hot(image.id, 1.0, image.created_at)
-    total, started = counted
+    total, started = buffered
     batch_age = time.time() - started
     if total >= int(config["VIEW_FLUSH_EVERY"]) or batch_age >= int(config["VIEW_FLUSH_SECONDS"]):
         flush_views()

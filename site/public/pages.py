@@ -33,7 +33,6 @@ from gallery.feeds import cards
 from gallery.feeds import latest as feeds
 from gallery.feeds import picks as picks_service
 from gallery.feeds import tags as tag_feeds
-from gallery.feeds.hot import pending_views
 from gallery.formats import parse_day
 from gallery.media.avatars import avatar_url
 from gallery.models import REPORT_REASONS, User, today
@@ -183,9 +182,7 @@ def image(image_id: int):
     visitor = is_visitor()
     # the author (its card columns only) comes in the same statement
     image = owner.image_for(current_user, image_id, options=[cards.image_author()])
-    # views not flushed to the database yet, read before this view may trigger a flush
-    views = image.views + pending_views(image.id)
-    views += 1 if image.is_public and feeds.record_view(image, request) else 0
+    views = feeds.views_with_this_one(image, request)
     if not visitor:
         return image_page(image, views)
     page = cached_page(lambda: image_page(image, VIEWS_PLACEHOLDER))
