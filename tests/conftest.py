@@ -30,6 +30,7 @@ from tests.support.environment import (
     TEMPLATE_CODE,
     StrictTemplateUndefined,
     base_config,
+    clear_leftovers,
     create_database,
     empty_tables,
 )
@@ -143,6 +144,7 @@ def app(
     with app.app_context():
         redis_store.client.flushdb()
         limiter.reset()
+        clear_leftovers()
         put_roles_back(role_rows)
         try:
             yield app
