@@ -231,15 +231,20 @@ def test_a_background_request_does_not_undo_a_concurrent_session_change(app, cli
         assert interface.open_session(app, request).get("tf_state") == "setup"
 
 
-def test_a_page_view_leaves_the_stored_session_as_it_was(app, client, auth):
-    """What a logged-in page view or fetch reads it does not write back, so it cannot
-    race with a form post of the same browser."""
+def bob_logged_in(app, client, auth):
+    """Log bob in; (the session interface, the Redis key of his stored session)."""
     create_user("bob")
     auth.login("bob", "password-bob")
     cookie = client.get_cookie("session", domain="localhost").value
     interface = app.session_interface
     with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
-        store_id = interface._get_store_id(interface.open_session(app, request).sid)
+        return interface, interface._get_store_id(interface.open_session(app, request).sid)
+
+
+def test_a_page_view_leaves_the_stored_session_as_it_was(app, client, auth):
+    """What a logged-in page view or fetch reads it does not write back, so it cannot
+    race with a form post of the same browser."""
+    interface, store_id = bob_logged_in(app, client, auth)
     stored = interface.client.get(store_id)
     assert stored
     for path in ("/", "/api/images", "/api/notifications", "/account/security"):
@@ -250,12 +255,7 @@ def test_a_page_view_leaves_the_stored_session_as_it_was(app, client, auth):
 def test_an_unchanged_session_is_extended_at_most_once_a_minute_per_worker(app, client, auth):
     """Issue 15: every logged-in request spent a Redis round trip extending its session;
     a lifetime of days loses nothing when that happens once a minute."""
-    create_user("bob")
-    auth.login("bob", "password-bob")
-    cookie = client.get_cookie("session", domain="localhost").value
-    interface = app.session_interface
-    with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
-        store_id = interface._get_store_id(interface.open_session(app, request).sid)
+    interface, store_id = bob_logged_in(app, client, auth)
     lifetime = int(app.permanent_session_lifetime.total_seconds())
     client.get("/api/notifications")  # extended now
     assert interface.client.ttl(store_id) > lifetime - 5
