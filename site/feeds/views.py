@@ -50,24 +50,10 @@ def seen_key(image: Image, request: Request) -> str:
     return f"{SEEN_PREFIX}{image.id}:{visitor_key(request)}"
 
 
-def record_view(image: Image, request: Request) -> bool:
-    """Count one view of `image` unless this visitor was counted in the last 30 minutes
-    or is a bot; True when it counted. Without Redis nothing is counted."""
-    if is_bot(request.user_agent.string):
-        return False
-    key = seen_key(image, request)
-    dedup_seconds = int(current_app.config["VIEW_DEDUP_SECONDS"])
-    first = cache.guarded(
-        lambda: redis_store.client.set(key, b"1", nx=True, ex=dedup_seconds), None
-    )
-    return bool(first) and counted(image)
-
-
-def views_with_this_one(image: Image, request: Request) -> int:
-    """The views the image page shows: stored, buffered in Redis (read before this view
-    may flush them) and this view when it counts (record_view's rules), in one Redis
-    round trip when it does not count."""
-    counts = image.is_public and not is_bot(request.user_agent.string)
+def mark_seen(image: Image, request: Request, counts: bool) -> tuple[bool, int] | None:
+    """In one Redis round trip: mark this visitor as seen for `image` (when `counts`) and
+    read the image's buffered views; (first view in the window, buffered views), or None
+    without Redis."""
 
     def read() -> list[Any]:
         pipe = redis_store.client.pipeline(transaction=False)
@@ -79,9 +65,27 @@ def views_with_this_one(image: Image, request: Request) -> int:
 
     answers = cache.guarded(read, None)
     if answers is None:
+        return None
+    return counts and bool(answers[1]), int(answers[0] or 0)
+
+
+def record_view(image: Image, request: Request) -> bool:
+    """Count one view of `image` unless this visitor was counted in the last 30 minutes
+    or is a bot; True when it counted. Without Redis nothing is counted."""
+    marked = mark_seen(image, request, not is_bot(request.user_agent.string))
+    return marked is not None and marked[0] and counted(image)
+
+
+def views_with_this_one(image: Image, request: Request) -> int:
+    """The views the image page shows: stored, buffered in Redis (read before this view
+    may flush them) and this view when it counts (record_view's rules, public images
+    only), in one Redis round trip when it does not count."""
+    counts = image.is_public and not is_bot(request.user_agent.string)
+    marked = mark_seen(image, request, counts)
+    if marked is None:
         return image.views
-    views = image.views + int(answers[0] or 0)
-    return views + 1 if counts and answers[1] and counted(image) else views
+    first, buffered = marked
+    return image.views + buffered + (1 if first and counted(image) else 0)
 
 
 def counted(image: Image) -> bool:
