@@ -46,22 +46,23 @@ class GallerySessionInterface(RedisSessionInterface):
             if self.recently_touched(store_id):
                 return
             if self.client.expire(store_id, int(session_lifetime.total_seconds())):
+                self.note_touched(store_id)
                 return
         super()._upsert_session(session_lifetime, session, store_id)
-        self.touched.pop(store_id, None)
+        self.note_touched(store_id)
 
     def recently_touched(self, store_id: str) -> bool:
-        """Whether this worker extended the session less than SESSION_TOUCH_SECONDS ago
-        (a lifetime of days loses nothing by a minute); else it notes this touch."""
-        seconds = current_app.config["SESSION_TOUCH_SECONDS"]
-        now = time.monotonic()
+        """Whether this worker wrote or extended the session less than
+        SESSION_TOUCH_SECONDS ago (a lifetime of days loses nothing by a minute)."""
         last = self.touched.get(store_id)
-        if last is not None and now - last < seconds:
-            return True
+        seconds = current_app.config["SESSION_TOUCH_SECONDS"]
+        return last is not None and time.monotonic() - last < seconds
+
+    def note_touched(self, store_id: str) -> None:
+        """The session's lifetime starts again now (a full table is simply emptied)."""
         if len(self.touched) >= TOUCHED_MAX:
             self.touched.clear()
-        self.touched[store_id] = now
-        return False
+        self.touched[store_id] = time.monotonic()
 
     def open_session(self, app: Flask, request: Any) -> Any:
         state = breaker()
